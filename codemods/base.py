@@ -1,0 +1,288 @@
+"""Base classes every codemod builds on.
+
+A Python codemod is a libcst ``VisitorBasedCodemodCommand``, so it also runs
+under ``python -m libcst.tool codemod``. It declares what it needs in class
+constants (NAME, SUMMARY, TRIGGERS, OPTIONS, EXAMPLES) and talks to the engine
+only through side channels: ``replace()`` to count a rewrite while honouring
+opt-out comments, ``report()`` for findings, and libcst's import visitors.
+A non-Python codemod implements ``transform_text`` and returns the same result.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, ClassVar, Generator, Iterator, Sequence, TypeVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst._metadata_dependent import LazyValue
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from codemods.imports import insert_import
+from codemods.models import Finding, Kind
+
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair: drives the codemod's tests and its documentation."""
+
+    before: str
+    after: str
+    path: str = "example.py"  # path of the file relative to the checkout root
+    options: dict[str, Any] = field(default_factory=dict)  # overrides of OPTIONS
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """An input the codemod must return byte-identical."""
+
+    source: str
+    path: str = "example.py"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def metadata_get(mapping: Any, node: cst.CSTNode, default: Any = None) -> Any:
+    """A node's value from a resolved provider mapping (providers may store lazy values)."""
+    value = mapping.get(node, default)
+    return value() if isinstance(value, LazyValue) else value
+
+
+class SkipFile(Exception):
+    """Raised by a codemod to leave the whole file alone, with a reason."""
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """For codemods without configuration."""
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What a codemod may know about the file it is transforming."""
+
+    path: str  # relative to the run's root, posix separators
+    module: str | None  # dotted module name, from __init__.py files; None if unknown
+    skip_lines: frozenset[int] = frozenset()  # lines carrying `# codemods: skip`
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Project-wide facts a codemod resolved once per run, before any file.
+
+    ``options`` is what each per-file instance receives. ``creates`` holds files
+    to create and ``finish`` a function that edits a file's final text; both are
+    applied only when the codemod changed at least one site in the run.
+    """
+
+    options: Any
+    findings: tuple[Finding, ...] = ()
+    creates: tuple[tuple[str, str], ...] = ()
+    finish: tuple[tuple[str, Callable[[str], str]], ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """A file of the checkout as the planning step sees it."""
+
+    path: str  # relative to the run's root
+    module: str | None
+    text: str
+
+
+@dataclass
+class Project:
+    """The checkout as codemods see it before and after the per-file work.
+
+    Reading is lazy: a codemod that needs no project-wide facts costs nothing.
+    """
+
+    root: Path  # absolute; FileInfo/ProjectFile paths are relative to it
+    project_root: Path  # absolute; where configuration lives and helpers are created
+    modules: dict[str, str | None]  # relative path -> dotted module name
+    sources: dict[str, str] = field(default_factory=dict)  # in-memory texts (run_source, tests)
+
+    def read(self, path: str) -> str | None:
+        from codemods.files import DecodeError, decode, read_bytes
+
+        if path in self.sources:
+            return self.sources[path]
+        try:
+            return decode(read_bytes(self.root / path)).text
+        except (OSError, DecodeError):
+            return None
+
+    def grep(self, needle: str) -> Iterator[ProjectFile]:
+        """Python files whose text contains ``needle``."""
+        for path, module in self.modules.items():
+            if path.endswith(".py"):
+                text = self.read(path)
+                if text is not None and needle in text:
+                    yield ProjectFile(path, module, text)
+
+    def path_of_module(self, module: str) -> str | None:
+        for path, name in self.modules.items():
+            if name == module:
+                return path
+        return None
+
+    def relative(self, path: Path) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+
+class _CodemodMeta:
+    """Class constants shared by Python and text codemods."""
+
+    NAME: ClassVar[str] = ""
+    SUMMARY: ClassVar[str] = ""
+    DEFAULT: ClassVar[bool] = True  # on unless deselected
+    TRIGGERS: ClassVar[tuple[str, ...]] = ()  # text prefilter: any of these, or no parse
+    FILES: ClassVar[tuple[str, ...]] = ("*.py",)  # basename globs this codemod reads
+    OPTIONS: ClassVar[type] = NoOptions
+    EXAMPLES: ClassVar[Sequence[Example | Unchanged]] = ()
+    # Behaviour changes a user must be told about (summary, --json, PR body).
+    BEHAVIOUR_CHANGES: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def handles(cls, path: str) -> bool:
+        name = PurePosixPath(path).name
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in cls.FILES)
+
+    @classmethod
+    def wants(cls, path: str, text: str, options: Any) -> bool:
+        """The cheap prefilter: can this file possibly contain a match?"""
+        return cls.handles(path) and (not cls.TRIGGERS or any(t in text for t in cls.TRIGGERS))
+
+    @classmethod
+    def plan(cls, project: Project, options: Any) -> Plan:
+        """Resolve project-wide facts once per run, before any file is transformed."""
+        return Plan(options=options)
+
+    @classmethod
+    def after_run(cls, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
+        """Findings about the run as a whole (e.g. tests that patch what changed)."""
+        return []
+
+
+class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
+    """A libcst codemod run by the engine once per file on a fresh instance."""
+
+    DESCRIPTION: str = "A codemods codemod."
+
+    def __init__(
+        self,
+        context: CodemodContext,
+        options: Any = None,
+        file: FileInfo | None = None,
+    ) -> None:
+        super().__init__(context)
+        self.options = options if options is not None else self.OPTIONS()
+        self.file = file or FileInfo(path=context.filename or "<unknown>", module=context.full_module_name)
+        self.findings: list[Finding] = []
+        self.changes = 0
+        self._statement_starts: list[int] = []
+        self._imports: list[tuple[str, str, str | None]] = []
+        # Without matcher decorators the matcher machinery only costs time on every node.
+        self._plain = not (self._matchers or self._extra_visit_funcs or self._extra_leave_funcs)
+
+    # -- metadata: reuse the engine's wrapper while the tree is unchanged -------
+    @contextmanager
+    def _handle_metadata_reference(self, module: cst.Module) -> Generator[cst.Module, None, None]:
+        wrapper = self.context.wrapper
+        if wrapper is None or wrapper.module is not module:
+            wrapper = MetadataWrapper(module)
+        old = self.context.wrapper
+        with self.resolve(wrapper):
+            self.context = replace(self.context, wrapper=wrapper)
+            try:
+                yield wrapper.module
+            finally:
+                self.context = replace(self.context, wrapper=old)
+
+    def transform_module(self, tree: cst.Module) -> cst.Module:
+        tree = super().transform_module(tree)  # also runs libcst's RemoveImportsVisitor if scheduled
+        for module, name, asname in self._imports:
+            tree = insert_import(tree, module, name, asname)
+        return tree
+
+    def add_import(self, module: str, name: str, asname: str | None = None) -> None:
+        """Schedule ``from module import name [as asname]`` (merged into an existing import)."""
+        if (module, name, asname) not in self._imports:
+            self._imports.append((module, name, asname))
+
+    # -- opt-out comments ------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.file.skip_lines and isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statement_starts.append(self.line_of(node))
+        return cst.CSTTransformer.on_visit(self, node) if self._plain else super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        if self.file.skip_lines and isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statement_starts.pop()
+        if self._plain:
+            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        return super().on_leave(original_node, updated_node)
+
+    def opted_out(self, node: cst.CSTNode) -> bool:
+        """True when `# codemods: skip` sits on the node's lines or its statement's first line."""
+        if not self.file.skip_lines:
+            return False
+        position = self.metadata_value(PositionProvider, node)
+        start = self._statement_starts[-1] if self._statement_starts else position.start.line
+        return any(start <= line <= position.end.line for line in self.file.skip_lines)
+
+    def lazy_metadata(self, provider: Any) -> Any:
+        """Metadata resolved on first use (and cached by the wrapper across codemods).
+
+        Declaring providers in METADATA_DEPENDENCIES resolves them for every file;
+        most files a prefilter lets through turn out to have no match, so codemods
+        here ask only when they have a candidate.
+        """
+        wrapper = self.context.wrapper
+        if wrapper is None:
+            raise RuntimeError("metadata requested outside transform_module()")
+        return wrapper.resolve(provider)
+
+    def metadata_value(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:
+        """One node's lazily resolved metadata (providers may store lazy values)."""
+        return metadata_get(self.lazy_metadata(provider), node, default)
+
+    # -- side channels ---------------------------------------------------------
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.metadata_value(PositionProvider, node).start.line
+
+    def report(self, node: cst.CSTNode | None, message: str, kind: Kind = Kind.SKIPPED) -> None:
+        line = self.line_of(node) if node is not None else 0
+        self.findings.append(Finding(self.NAME, self.file.path, line, message, kind))
+
+    def replace(self, original: cst.CSTNode, updated: NodeT, new: cst.CSTNode) -> cst.CSTNode:
+        """Return ``new`` and count a change, unless the site is opted out."""
+        if self.opted_out(original):
+            self.report(original, "left alone: `# codemods: skip`")
+            return updated
+        self.changes += 1
+        return new
+
+
+class TextCodemod(_CodemodMeta):
+    """A codemod over a non-Python file (requirements, config): text in, text out."""
+
+    FILES: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: Any = None, file: FileInfo | None = None) -> None:
+        self.options = options if options is not None else self.OPTIONS()
+        self.file = file or FileInfo(path="<unknown>", module=None)
+        self.findings: list[Finding] = []
+        self.changes = 0
+
+    def report(self, line: int, message: str, kind: Kind = Kind.SKIPPED) -> None:
+        self.findings.append(Finding(self.NAME, self.file.path, line, message, kind))
+
+    def transform_text(self, text: str) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+

@@ -1,0 +1,246 @@
+"""The command line: build Options, call the API, render, pick the exit code.
+
+This is the only module that prints or exits. It never imports libcst.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import click
+
+from codemods import __version__, api, config, registry, render
+from codemods.files import find_git_root
+from codemods.models import Options
+
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+PROGRESS_MIN_FILES = 200
+
+
+class UsageProblem(click.ClickException):
+    """A usage or configuration error: one line on stderr, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"codemods: error: {self.format_message()}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="codemods")
+def cli() -> None:
+    """Cleanup codemods for Python checkouts, shown as git-reviewable diffs.
+
+    \b
+    codemods list                 the codemods and what they do
+    codemods diff [PATH...]       preview every change as a patch (writes nothing)
+    codemods apply [PATH...]      write the changes in place
+    """
+
+
+def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by diff and apply."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option("--only", multiple=True, metavar="NAME", help="Run only this codemod (repeatable)."),
+        click.option("--skip", multiple=True, metavar="NAME", help="Do not run this codemod (repeatable)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out matching files (repeatable)."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [CPU count]."),
+        click.option(
+            "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+            help="Colour the diff.",
+        ),
+        click.option("--config", "config_file", type=click.Path(path_type=Path), help="pyproject.toml to read."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON result document instead."),
+        click.option("--include-generated", is_flag=True, help="Also change files marked @generated."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@cli.command("list")
+def list_command() -> None:
+    """List every codemod, its summary and whether it runs by default."""
+    codemods = registry.all_codemods()
+    width = max((len(name) for name in codemods), default=4)
+    for name, cls in codemods.items():
+        default = "on" if cls.DEFAULT else "off"
+        click.echo(f"{name:<{width}}  {default:<3}  {cls.SUMMARY}")
+
+
+@cli.command("explain")
+@click.argument("name")
+def explain_command(name: str) -> None:
+    """Show what a codemod does, why, how safe it is, and its examples."""
+    try:
+        cls = registry.get(name)
+    except registry.UnknownCodemod as exc:
+        raise UsageProblem(str(exc)) from None
+    from codemods.docs import explain
+
+    click.echo(explain(cls))
+
+
+@cli.command("diff")
+@run_options
+@click.option("--check", is_flag=True, help="Exit 1 when anything would change (for CI).")
+def diff_command(check: bool, **kwargs: Any) -> None:
+    """Preview every change as a unified diff on stdout; writes nothing."""
+    sys.exit(_run("diff", check=check, **kwargs))
+
+
+@cli.command("apply")
+@run_options
+def apply_command(**kwargs: Any) -> None:
+    """Write every change in place."""
+    sys.exit(_run("apply", check=False, **kwargs))
+
+
+def _run(
+    command: str,
+    *,
+    paths: Sequence[Path],
+    only: Sequence[str],
+    skip: Sequence[str],
+    exclude: Sequence[str],
+    jobs: int | None,
+    color: str,
+    config_file: Path | None,
+    as_json: bool,
+    include_generated: bool,
+    check: bool,
+) -> int:
+    options = build_options(paths or (Path("."),), only, skip, exclude, jobs, config_file, include_generated)
+    targets = [Path(p) for p in (paths or (Path("."),))]
+    progress = _progress_bar() if not as_json and sys.stderr.isatty() else None
+    try:
+        run = api.run_paths(targets, options, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    failures = [(r.path, r.error or "") for r in run.results if r.status.value == "error"]
+    if command == "apply":
+        failures += api.write(run.modified, options.root)
+    summary = run.summary()
+    if failures:
+        code = EXIT_FAILED
+    elif check and run.modified:
+        code = EXIT_CHANGES
+    else:
+        code = EXIT_OK
+    if as_json:
+        document = render.json_document(
+            command, str(options.root), summary, run.results, run.behaviour_changes, code
+        )
+        click.echo(document, nl=False)
+        return code
+    if command == "diff":
+        _print_patch(render.patch(run.modified), color)
+    click.echo(render.summary_text(command, summary, run.results, run.behaviour_changes), err=True, nl=False)
+    if failures:
+        click.echo(render.failures_text(failures), err=True, nl=False)
+    return code
+
+
+def build_options(
+    paths: Sequence[Path],
+    only: Sequence[str],
+    skip: Sequence[str],
+    exclude: Sequence[str],
+    jobs: int | None,
+    config_file: Path | None,
+    include_generated: bool,
+) -> Options:
+    for path in paths:
+        if not path.exists():
+            raise UsageProblem(f"{path}: no such file or directory")
+    first = paths[0].resolve()
+    if config_file is not None and not config_file.is_file():
+        raise UsageProblem(f"{config_file}: configuration file not found")
+    config_path = config_file.resolve() if config_file else config.find(first)
+    try:
+        settings = config.load(config_path)
+        selected_only = tuple(only) or settings.only
+        selected_skip = (*settings.skip, *skip)
+        registry.select(selected_only, selected_skip)  # validates the names
+    except config.ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+    except registry.UnknownCodemod as exc:
+        raise UsageProblem(f"{exc} (see `codemods list`)") from None
+    git_root = find_git_root(first if first.is_dir() else first.parent)
+    root = git_root or Path.cwd().resolve()
+    project_root = config_path.parent if config_path else (git_root or (first if first.is_dir() else first.parent))
+    return Options(
+        root=root,
+        project_root=project_root,
+        only=selected_only,
+        skip=selected_skip,
+        exclude=(*settings.exclude, *exclude),
+        jobs=jobs or os.cpu_count() or 1,
+        include_generated=include_generated or settings.include_generated,
+        config_path=config_path,
+        codemod_config=settings.codemods,
+    )
+
+
+def _print_patch(data: bytes, color: str) -> None:
+    if not data:
+        return
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
+    if not use_color:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # bytes: CRLF and legacy encodings must survive
+        sys.stdout.buffer.flush()
+        return
+    from rich.console import Console
+
+    console = Console(force_terminal=True, highlight=False, soft_wrap=True)
+    console.print(render.colorize(data), end="")
+
+
+class _progress_bar:
+    """A rich progress bar on stderr, shown only for long runs."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def update(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("codemods", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point: usage errors are one line and exit 2."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        hint = f" (see `codemods {exc.ctx.command.name} --help`)" if exc.ctx and exc.ctx.command.name else ""
+        click.echo(f"codemods: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("codemods: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("codemods: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,23 @@
+"""Documentation of a codemod from its docstring and EXAMPLES (for `codemods explain`)."""
+
+from __future__ import annotations
+
+import inspect
+
+from codemods.base import Example, Unchanged
+
+
+def explain(cls: type) -> str:
+    lines = [f"{cls.NAME}: {cls.SUMMARY}", f"default: {'on' if cls.DEFAULT else 'off'}", ""]
+    lines.append(inspect.cleandoc(cls.__doc__ or "").replace("## ", ""))
+    for number, example in enumerate(cls.EXAMPLES, 1):
+        lines.append("")
+        if isinstance(example, Example):
+            lines.append(f"Example {number} ({example.path}), before:")
+            lines.extend("    " + line for line in example.before.splitlines())
+            lines.append("after:")
+            lines.extend("    " + line for line in example.after.splitlines())
+        elif isinstance(example, Unchanged):
+            lines.append(f"Example {number}, left unchanged:")
+            lines.extend("    " + line for line in example.source.splitlines())
+    return "\n".join(lines) + "\n"

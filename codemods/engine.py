@@ -1,0 +1,188 @@
+"""The pure core: one file's bytes in, one FileResult out.
+
+Decodes once, prefilters by text, parses once, runs every selected codemod in
+order on the same tree (sharing resolved metadata while the tree is
+unchanged), re-parses what changed, and never lets an exception escape.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+import traceback
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.metadata import MetadataWrapper
+
+from codemods.base import FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
+from codemods.files import DecodeError, decode
+from codemods.models import FileResult, Finding, Kind, Status
+
+SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*codemods:[ \t]*skip-file\b", re.MULTILINE)
+SKIP_LINE = re.compile(r"#[ \t]*codemods:[ \t]*skip\b(?!-)")
+GENERATED = "@generated"
+HEADER_CHARS = 4096  # "near the top": markers are looked for in the first 4 KiB
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the engine needs for one file; pickles cheaply for the process pool."""
+
+    path: str  # relative to the run's root
+    module: str | None
+    codemods: tuple[str, ...]  # NAMEs, resolved through the registry in the worker
+    options: Mapping[str, Any]  # NAME -> the codemod's planned OPTIONS
+    include_generated: bool = False
+
+
+def run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileResult:
+    """Apply ``classes`` to ``data``; returns exactly one result and never raises."""
+    try:
+        return _run(job, data, classes)
+    except Exception as exc:  # a bug in the engine itself: isolate it to this file
+        return FileResult(job.path, Status.ERROR, before=data, error=f"internal error: {_describe(exc)}")
+
+
+def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileResult:
+    try:
+        source = decode(data)
+    except DecodeError as exc:
+        return FileResult(job.path, Status.SKIPPED, before=data, error=str(exc))
+    text = source.text
+    header = text[:HEADER_CHARS]
+    if SKIP_FILE.search(header):
+        return FileResult(job.path, Status.SKIPPED, before=data, error="`# codemods: skip-file`")
+    if not job.include_generated and GENERATED in header:
+        return FileResult(job.path, Status.SKIPPED, before=data, error="generated file (@generated)")
+
+    wanted = [cls for cls in classes if cls.wants(job.path, text, job.options.get(cls.NAME))]
+    if not wanted:
+        return FileResult(job.path, Status.FILTERED, before=data)
+
+    info = FileInfo(job.path, job.module, _skip_lines(text, job.path) if "codemods:" in text else frozenset())
+    changes: dict[str, int] = {}
+    findings: list[Finding] = []
+    errors: list[str] = []
+    python = [cls for cls in wanted if issubclass(cls, PythonCodemod)]
+    parsed = False
+    if python:
+        try:
+            tree = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return FileResult(
+                job.path, Status.ERROR, before=data,
+                error=f"{exc.raw_line}: syntax error: {exc.message}",
+            )
+        parsed = True
+        text = _run_python(tree, text, python, job, info, changes, findings, errors)
+    for cls in wanted:
+        if issubclass(cls, TextCodemod):
+            text = _run_text(cls, text, job, info, changes, findings, errors)
+
+    after = source.encode(text)
+    if errors:
+        # Keep what succeeded (each codemod's output was verified) but say what failed.
+        status = Status.ERROR
+    else:
+        status = Status.CHANGED if after != data else Status.UNCHANGED
+    return FileResult(
+        path=job.path,
+        status=status,
+        before=data,
+        after=after if after != data else None,
+        changes={k: v for k, v in changes.items() if v},
+        findings=tuple(findings),
+        error="; ".join(errors) or None,
+        parsed=parsed,
+    )
+
+
+def _run_python(
+    tree: cst.Module,
+    text: str,
+    classes: Sequence[type[PythonCodemod]],
+    job: Job,
+    info: FileInfo,
+    changes: dict[str, int],
+    findings: list[Finding],
+    errors: list[str],
+) -> str:
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # fresh parse: nothing shared
+    for cls in classes:
+        context = CodemodContext(
+            filename=job.path, full_module_name=job.module, wrapper=wrapper
+        )
+        codemod = cls(context, job.options.get(cls.NAME), info)
+        try:
+            new_tree = codemod.transform_module(wrapper.module)
+        except SkipFile as exc:
+            findings.append(Finding(cls.NAME, job.path, 0, f"file left alone: {exc}"))
+            continue
+        except Exception as exc:
+            errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
+            continue
+        findings.extend(codemod.findings)
+        new_text = new_tree.code
+        if new_text == text:
+            continue
+        try:
+            reparsed = cst.parse_module(new_text)
+        except cst.ParserSyntaxError as exc:
+            findings.append(
+                Finding(cls.NAME, job.path, 0, f"output did not parse ({exc.message}); change dropped", Kind.BUG)
+            )
+            errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
+            continue
+        changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
+        text = new_text
+        wrapper = MetadataWrapper(reparsed, unsafe_skip_copy=True)
+    return text
+
+
+def _run_text(
+    cls: type[TextCodemod],
+    text: str,
+    job: Job,
+    info: FileInfo,
+    changes: dict[str, int],
+    findings: list[Finding],
+    errors: list[str],
+) -> str:
+    codemod = cls(job.options.get(cls.NAME), info)
+    try:
+        new_text = codemod.transform_text(text)
+    except SkipFile as exc:
+        findings.append(Finding(cls.NAME, job.path, 0, f"file left alone: {exc}"))
+        return text
+    except Exception as exc:
+        errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
+        return text
+    findings.extend(codemod.findings)
+    if new_text != text:
+        changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
+    return new_text
+
+
+def _skip_lines(text: str, path: str) -> frozenset[int]:
+    """Lines whose comment says `# codemods: skip` (real comments only, not strings)."""
+    lines: set[int] = set()
+    if not path.endswith((".py", ".pyi")):
+        return frozenset(i for i, line in enumerate(text.splitlines(), 1) if SKIP_LINE.search(line))
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT and SKIP_LINE.search(token.string):
+                lines.add(token.start[0])
+    except (tokenize.TokenError, SyntaxError):
+        # Tokenizing failed (the parser will say why); fall back to a plain scan.
+        lines = {i for i, line in enumerate(text.splitlines(), 1) if SKIP_LINE.search(line)}
+    return frozenset(lines)
+
+
+def _describe(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {frame[0].filename.rsplit('/', 1)[-1]}:{frame[0].lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,97 @@
+"""Finds codemods by NAME in ``codemods.transforms`` and selects them."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import types
+import typing
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+from codemods import transforms
+from codemods.base import PythonCodemod, TextCodemod, _CodemodMeta
+
+CodemodClass = type[_CodemodMeta]
+
+
+class UnknownCodemod(ValueError):
+    """A name given to --only/--skip or a config table names no codemod."""
+
+
+@lru_cache(maxsize=1)
+def all_codemods() -> dict[str, CodemodClass]:
+    """Every codemod class defined in codemods.transforms, keyed by NAME, in name order."""
+    found: dict[str, CodemodClass] = {}
+    for info in pkgutil.iter_modules(transforms.__path__):
+        module = importlib.import_module(f"{transforms.__name__}.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, (PythonCodemod, TextCodemod))
+                and value.__module__ == module.__name__
+                and value.NAME
+            ):
+                found[value.NAME] = value
+    return dict(sorted(found.items()))
+
+
+def get(name: str) -> CodemodClass:
+    codemods = all_codemods()
+    if name not in codemods:
+        known = ", ".join(codemods)
+        raise UnknownCodemod(f"unknown codemod {name!r} (known: {known})")
+    return codemods[name]
+
+
+def select(only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[CodemodClass]:
+    """The codemods to run: ``only`` if given (default-off ones included), else the defaults, minus ``skip``."""
+    only, skip = list(only), list(skip)
+    for name in (*only, *skip):
+        get(name)
+    if only:
+        chosen = [get(name) for name in dict.fromkeys(only)]
+    else:
+        chosen = [cls for cls in all_codemods().values() if cls.DEFAULT]
+    return [cls for cls in chosen if cls.NAME not in skip]
+
+
+def build_options(cls: CodemodClass, table: Mapping[str, Any]) -> Any:
+    """Typed OPTIONS for ``cls`` from its raw config table; raises KeyError/TypeError naming the key."""
+    fields = {f.name: f for f in dataclasses.fields(cls.OPTIONS)}
+    hints = typing.get_type_hints(cls.OPTIONS)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in fields:
+            raise KeyError(key)
+        if not _matches(value, hints[name]):
+            raise TypeError(f"{key} must be {_describe(hints[name])}, got {type(value).__name__}")
+        values[name] = tuple(value) if isinstance(value, list) else value
+    return cls.OPTIONS(**values)
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin in (tuple, list):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return isinstance(value, (list, tuple)) and all(_matches(v, args[0]) for v in value) if args else True
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in typing.get_args(hint) if a is not type(None))
+    if origin in (tuple, list):
+        return "a list of strings"
+    return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(hint, str(hint))

@@ -1,0 +1,127 @@
+"""Renderers: the patch, the human summary and the JSON document, as values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+from rich.text import Text
+
+from codemods import __version__, diffing
+from codemods.models import FileResult, Finding, Kind, Status, Summary
+
+MAX_LISTED_FINDINGS = 40
+
+
+def patch(results: Sequence[FileResult]) -> bytes:
+    """The whole run as one patch ``git apply`` accepts."""
+    return diffing.patch((r.path, r.before, r.after) for r in results if r.after is not None)
+
+
+def colorize(data: bytes) -> Text:
+    """The patch for a terminal: headers bold, hunks cyan, removals red, additions green."""
+    text = Text()
+    for raw in diffing.split_lines(data):
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if line.startswith(("diff --git", "--- ", "+++ ", "new file mode", "deleted file mode")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        else:
+            style = ""
+        text.append(line + "\n", style=style)
+    return text
+
+
+def summary_text(
+    command: str,
+    summary: Summary,
+    results: Sequence[FileResult],
+    behaviour_changes: dict[str, tuple[str, ...]],
+) -> str:
+    """The short report on stderr after a run."""
+    verb = "would change" if command == "diff" else "changed"
+    lines = [
+        f"codemods {command}: {summary.considered} files considered, {summary.parsed} parsed, "
+        f"{summary.changed} {verb}, {summary.created} created, {summary.skipped} skipped, "
+        f"{summary.errors} failed in {summary.elapsed:.2f}s"
+    ]
+    for name, count in sorted(summary.changes.items()):
+        lines.append(f"  {name}: {count} change{'s' if count != 1 else ''}")
+    for name, notes in sorted(behaviour_changes.items()):
+        for note in notes:
+            lines.append(f"  behaviour change ({name}): {note}")
+    skipped_files = [r for r in results if r.status is Status.SKIPPED]
+    if skipped_files:
+        lines.append("skipped files:")
+        lines.extend(f"  {r.path}: {r.error}" for r in skipped_files[:MAX_LISTED_FINDINGS])
+    lines.extend(_findings_block(summary.findings))
+    return "\n".join(lines) + "\n"
+
+
+def _findings_block(findings: Sequence[Finding]) -> list[str]:
+    lines: list[str] = []
+    titles = {
+        Kind.BUG: "codemod bugs (output dropped):",
+        Kind.WARNING: "warnings:",
+        Kind.SKIPPED: "skipped sites:",
+        Kind.NOTE: "notes:",
+    }
+    for kind, title in titles.items():
+        group = [f for f in findings if f.kind is kind]
+        if not group:
+            continue
+        lines.append(title)
+        for finding in group[:MAX_LISTED_FINDINGS]:
+            where = f"{finding.location()}: " if finding.path else ""
+            lines.append(f"  {where}{finding.codemod}: {finding.message}")
+        if len(group) > MAX_LISTED_FINDINGS:
+            lines.append(f"  ... and {len(group) - MAX_LISTED_FINDINGS} more (see --json)")
+    return lines
+
+
+def failures_text(failures: Sequence[tuple[str, str]]) -> str:
+    """One `path:line: reason` line per file that could not be processed."""
+    return "".join(f"{path}:{reason}\n" if reason[:1].isdigit() else f"{path}: {reason}\n" for path, reason in failures)
+
+
+def json_document(
+    command: str,
+    root: str,
+    summary: Summary,
+    results: Sequence[FileResult],
+    behaviour_changes: dict[str, tuple[str, ...]],
+    exit_code: int,
+) -> str:
+    files: list[dict[str, Any]] = []
+    for result in results:
+        if result.status in (Status.UNCHANGED, Status.FILTERED) and not result.findings:
+            continue
+        diff = diffing.unified_diff(result.path, result.before, result.after) if result.after is not None else b""
+        files.append(
+            {
+                "path": result.path,
+                "status": result.status.value,
+                "changes": dict(sorted(result.changes.items())),
+                "findings": [f.to_dict() for f in result.findings],
+                "error": result.error,
+                "diff": diff.decode("utf-8", "replace"),
+            }
+        )
+    in_files = {id(f) for r in results for f in r.findings}
+    document = {
+        "tool": "codemods",
+        "version": __version__,
+        "command": command,
+        "root": root,
+        "exit_code": exit_code,
+        "summary": summary.to_dict(),
+        "behaviour_changes": {k: list(v) for k, v in sorted(behaviour_changes.items())},
+        "files": files,
+        "findings": [f.to_dict() for f in summary.findings if id(f) not in in_files],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,1 @@
+"""One module per codemod; the registry discovers them by NAME."""

@@ -1,0 +1,1 @@
+"""Core infrastructure: circuit breaker and scheduler."""

@@ -1,0 +1,1 @@
+"""Services built on top of the exchange client."""
