@@ -24,7 +24,14 @@ from codemods.models import FileResult, Finding, Kind, Status
 
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*codemods:[ \t]*skip-file\b", re.MULTILINE)
 SKIP_LINE = re.compile(r"#[ \t]*codemods:[ \t]*skip\b(?!-)")
-GENERATED = "@generated"
+# Generated-file markers in the header: a comment carrying Meta's at-generated
+# tag or the do-not-edit warning of protoc and Go-style generators, or the tag opening a
+# docstring line. A string constant that merely mentions the tag does not count.
+GENERATED = re.compile(
+    r"^[ \t]*#[^\n]*(?:@generated\b|\bDO NOT EDIT\b)"
+    r"|^[ \t]*(?:[rRuU]?(?:\"\"\"|'''))?[ \t]*@generated\b",
+    re.MULTILINE,
+)
 HEADER_CHARS = 4096  # "near the top": markers are looked for in the first 4 KiB
 
 
@@ -56,7 +63,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
     header = text[:HEADER_CHARS]
     if SKIP_FILE.search(header):
         return FileResult(job.path, Status.SKIPPED, before=data, error="`# codemods: skip-file`")
-    if not job.include_generated and GENERATED in header:
+    if not job.include_generated and GENERATED.search(header):
         return FileResult(job.path, Status.SKIPPED, before=data, error="generated file (@generated)")
 
     wanted = [cls for cls in classes if cls.wants(job.path, text, job.options.get(cls.NAME))]

@@ -53,8 +53,8 @@ def decode(data: bytes) -> Source:
         raise DecodeError("UTF-16/UTF-32 encoded file: not supported, left alone")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise DecodeError(str(exc).split(" (", 1)[0]) from None
+    except SyntaxError as exc:  # a bad cookie, or bytes that are not UTF-8 without one
+        raise DecodeError(f"cannot decode: {str(exc).split(' (', 1)[0]}") from None
     bom = encoding == "utf-8-sig"
     if bom:
         encoding, data = "utf-8", data[3:]

@@ -46,7 +46,7 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
             for alias in small.names:
                 if alias.evaluated_name == name and alias.evaluated_alias == asname:
                     return tree
-            merged = small.with_changes(names=_append_alias(list(small.names), name, asname))
+            merged = small.with_changes(names=_append_alias(small, name, asname))
             smalls = list(statement.body)  # type: ignore[attr-defined]
             smalls[small_index] = merged
             body[index] = statement.with_changes(body=smalls)
@@ -69,11 +69,19 @@ def _alias(name: str, asname: str | None) -> cst.ImportAlias:
     )
 
 
-def _append_alias(names: list[cst.ImportAlias], name: str, asname: str | None) -> list[cst.ImportAlias]:
+def _append_alias(node: cst.ImportFrom, name: str, asname: str | None) -> list[cst.ImportAlias]:
+    names = list(node.names)  # type: ignore[arg-type]
     last = names[-1]
     new = _alias(name, asname)
-    if isinstance(last.comma, cst.Comma):  # a trailing comma: usually one name per line
-        return [*names, new.with_changes(comma=last.comma)]
+    if isinstance(last.comma, cst.Comma) and node.lpar is not None:
+        # One name per line with a trailing comma: the new name takes the last
+        # line's comma (which leads to the closing parenthesis) and the old last
+        # name takes the separator the others use.
+        if len(names) > 1 and isinstance(names[-2].comma, cst.Comma):
+            separator = names[-2].comma
+        else:
+            separator = cst.Comma(whitespace_after=node.lpar.whitespace_after)
+        return [*names[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     return [*names[:-1], last.with_changes(comma=comma), new]
 
@@ -135,10 +143,12 @@ def remove_top_level_imports(
         assert isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar)
         kept = [alias for alias in small.names if _bound_name(alias, small) not in names]
         if kept:
-            if not isinstance(small.names[-1].comma, cst.Comma) or (
-                isinstance(small, cst.ImportFrom) and small.lpar is None
-            ):
-                kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            last = small.names[-1]
+            if isinstance(small, cst.ImportFrom) and small.lpar is not None and isinstance(last.comma, cst.Comma):
+                comma: cst.Comma | cst.MaybeSentinel = last.comma  # keep the trailing-comma layout
+            else:
+                comma = cst.MaybeSentinel.DEFAULT
+            kept[-1] = kept[-1].with_changes(comma=comma)
             smalls[small_index] = small.with_changes(names=kept)
         else:
             smalls[small_index] = None  # type: ignore[call-overload]

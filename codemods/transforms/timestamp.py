@@ -45,6 +45,9 @@ class Resolved:
     module: str | None  # None: no helper known, report sites instead of rewriting
     name: str = DEFAULT_NAME
     path: str | None = None  # the helper module's path relative to the root, if known
+    # A helper found (not configured) serves only files under its project folder:
+    # a checkout may hold several projects (examples, vendored code) that cannot import it.
+    within: str | None = None
 
 
 class ClockMatcher:
@@ -288,6 +291,7 @@ class Timestamp(PythonCodemod):
             self.options = resolve_configured(self.options.helper, None)
         self.match = ClockMatcher(self._qnames)
         self._local_name: str | None = None
+        self.helper_usable = True
         self.in_helper_module = False
         self._helper_depth = 0  # > 0 while inside the helper's own def
         self._depth = 0  # function nesting
@@ -303,6 +307,8 @@ class Timestamp(PythonCodemod):
 
     def visit_Module(self, node: cst.Module) -> None:
         helper = self.options
+        # Outside the found helper's project folder the helper is not importable: stay quiet.
+        self.helper_usable = not helper.within or self.file.path.startswith(helper.within + "/")
         self.in_helper_module = helper.module is not None and (
             helper.path == self.file.path or helper.module == self.file.module
         )
@@ -423,8 +429,8 @@ class Timestamp(PythonCodemod):
     def _rewrite(
         self, original: cst.BaseExpression, updated: cst.BaseExpression, new: cst.BaseExpression
     ) -> cst.BaseExpression:
-        if self._helper_depth:
-            return updated  # the helper's own body: rewriting it would recurse
+        if self._helper_depth or not self.helper_usable:
+            return updated  # the helper's own body (rewriting it would recurse), or out of reach
         if self.options.module is None:
             self.report(
                 original,
@@ -460,7 +466,12 @@ class Timestamp(PythonCodemod):
         found = find_helpers(project)
         if len(found) == 1:
             path, module = found[0]
-            return Plan(options=Resolved(module=module, name=DEFAULT_NAME, path=path))
+            within = _project_folder(path, module)
+            note = f"using {module}:{DEFAULT_NAME} (found in {path}) for files under {within or '.'}/"
+            return Plan(
+                options=Resolved(module=module, name=DEFAULT_NAME, path=path, within=within),
+                findings=(Finding(cls.NAME, "", 0, note, Kind.NOTE),),
+            )
         if found:
             places = ", ".join(path for path, _ in found)
             message = f"several get_timestamp() helpers ({places}): set [tool.codemods.timestamp] helper"
@@ -530,6 +541,16 @@ def resolve_configured(helper: str | None, project: Project | None) -> Resolved:
     name = name or DEFAULT_NAME
     path = project.path_of_module(module) if project is not None else None
     return Resolved(module=module, name=name, path=path)
+
+
+def _project_folder(path: str, module: str) -> str:
+    """The folder files must be under to import ``module`` (a src/ layout's parent)."""
+    parts = path.split("/")
+    depth = len(module.split(".")) + (1 if parts[-1] == "__init__.py" else 0)
+    base = parts[:-depth]
+    if base and base[-1] in ("src", "lib"):
+        base = base[:-1]
+    return "/".join(base)
 
 
 def _creation(project: Project, helper: Resolved) -> dict[str, Any]:
