@@ -259,6 +259,7 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
     def report(self, node: cst.CSTNode | None, message: str, kind: Kind = Kind.SKIPPED) -> None:
         line = self.line_of(node) if node is not None else 0
         self.findings.append(Finding(self.NAME, self.file.path, line, message, kind))
+        self.warn(f"{line}: {message}")  # what libcst.tool shows when it runs this codemod
 
     def replace(self, original: cst.CSTNode, updated: NodeT, new: cst.CSTNode) -> cst.CSTNode:
         """Return ``new`` and count a change, unless the site is opted out."""

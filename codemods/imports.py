@@ -7,6 +7,8 @@ and several times cheaper on large files.
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 
 
@@ -51,15 +53,17 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
             smalls[small_index] = merged
             body[index] = statement.with_changes(body=smalls)
             return tree.with_changes(body=body)
+    point, new_group = _insertion_point(body, module)
     new = cst.SimpleStatementLine(
         body=[
             cst.ImportFrom(
                 module=cst.parse_expression(module),  # type: ignore[arg-type]
                 names=[_alias(name, asname)],
             )
-        ]
+        ],
+        leading_lines=[cst.EmptyLine()] if new_group else [],
     )
-    body.insert(_insertion_point(body), new)
+    body.insert(point, new)
     return tree.with_changes(body=body)
 
 
@@ -86,17 +90,41 @@ def _append_alias(node: cst.ImportFrom, name: str, asname: str | None) -> list[c
     return [*names[:-1], last.with_changes(comma=comma), new]
 
 
-def _insertion_point(body: list[cst.BaseStatement]) -> int:
-    """After the leading docstring and import block (where a person would put it)."""
-    point = 0
+def _top_packages(statement: cst.BaseStatement) -> set[str]:
+    names: set[str] = set()
+    for small in statement.body:  # type: ignore[attr-defined]
+        if isinstance(small, cst.Import):
+            names.update(a.evaluated_name.split(".", 1)[0] for a in small.names)
+        elif isinstance(small, cst.ImportFrom):
+            full = _module_name(small)
+            names.add(full.split(".", 1)[0] if full else ".")
+    return names
+
+
+def _insertion_point(body: list[cst.BaseStatement], module: str) -> tuple[int, bool]:
+    """Where a person would put the import, and whether it starts a new group.
+
+    After the last import of the same top-level package if there is one; else
+    after the leading import block, as a group of its own when that block ends
+    with standard-library imports (the isort/ruff layout).
+    """
+    top = module.split(".", 1)[0]
+    point, same_package, last_is_stdlib = 0, None, False
     for index, statement in enumerate(body):
         if index == 0 and _is_docstring(statement):
             point = 1
         elif _is_import_line(statement):
             point = index + 1
+            packages = _top_packages(statement)
+            if top in packages:
+                same_package = index + 1
+            last_is_stdlib = all(p in sys.stdlib_module_names or p == "__future__" for p in packages)
         else:
             break
-    return point
+    if same_package is not None:
+        return same_package, False
+    new_group = last_is_stdlib and top not in sys.stdlib_module_names
+    return point, new_group
 
 
 def _bound_name(alias: cst.ImportAlias, statement: cst.Import | cst.ImportFrom) -> str:

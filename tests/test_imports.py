@@ -11,13 +11,15 @@ from codemods.imports import insert_import, remove_top_level_imports
 @pytest.mark.parametrize(
     "before, after",
     [
-        ("import os\n\nx = 1\n", "import os\nfrom app.t import now\n\nx = 1\n"),
+        ("import os\n\nx = 1\n", "import os\n\nfrom app.t import now\n\nx = 1\n"),
+        ("import os\nimport app.x\n\nx = 1\n", "import os\nimport app.x\nfrom app.t import now\n\nx = 1\n"),
+        ("import app.x\nimport os\n", "import app.x\nfrom app.t import now\nimport os\n"),
         ('"""Doc."""\nx = 1\n', '"""Doc."""\nfrom app.t import now\nx = 1\n'),
         ("x = 1\n", "from app.t import now\nx = 1\n"),
         ("from app.t import a\n", "from app.t import a, now\n"),
         ("from app.t import (\n    a,\n)\n", "from app.t import (\n    a,\n    now,\n)\n"),
         ("from app.t import now\n", "from app.t import now\n"),
-        ("from __future__ import annotations\nimport os\n", "from __future__ import annotations\nimport os\nfrom app.t import now\n"),
+        ("from __future__ import annotations\nimport os\n", "from __future__ import annotations\nimport os\n\nfrom app.t import now\n"),
     ],
 )
 def test_insert_import(before: str, after: str) -> None:
@@ -26,7 +28,7 @@ def test_insert_import(before: str, after: str) -> None:
 
 def test_insert_import_with_alias() -> None:
     code = insert_import(cst.parse_module("import os\n"), "app.t", "now", "now_ms").code
-    assert code == "import os\nfrom app.t import now as now_ms\n"
+    assert code == "import os\n\nfrom app.t import now as now_ms\n"
 
 
 def _orphan(module: cst.Module, statement: int, name: str) -> tuple[cst.CSTNode, str]:

@@ -218,7 +218,7 @@ class Timestamp(PythonCodemod):
                 "elapsed = time.monotonic()\n"
             ),
             after=(
-                "import time\nfrom app.utils import get_timestamp\n\n"
+                "import time\n\nfrom app.utils import get_timestamp\n\n"
                 "start = get_timestamp() - 60_000\n"
                 "elapsed = time.monotonic()\n"
             ),
@@ -235,7 +235,7 @@ class Timestamp(PythonCodemod):
                 "stamp = int(time.time() * 1000)\n"
             ),
             after=(
-                "import time\nfrom app.utils import get_timestamp as get_timestamp_ms\n\n"
+                "import time\n\nfrom app.utils import get_timestamp as get_timestamp_ms\n\n"
                 "def get_timestamp():\n    return time.strftime('%H:%M')\n\n"
                 "stamp = get_timestamp_ms()\n"
             ),
@@ -275,6 +275,10 @@ class Timestamp(PythonCodemod):
             options={"helper": "app.utils:get_timestamp"},
         ),
         Unchanged(
+            "import time\nrounded = round(time.time() * 1000)\nns = int(time.time_ns() / 1e6)\n",
+            options={"helper": "app.utils:get_timestamp"},
+        ),
+        Unchanged(
             "def stamp(time) -> int:\n    return int(time.time() * 1000)\n",
             options={"helper": "app.utils:get_timestamp"},
         ),
@@ -285,9 +289,11 @@ class Timestamp(PythonCodemod):
         Unchanged("import time\nts = int(time.time() * 1000)\n"),  # no helper configured or found
     ]
 
-    def __init__(self, context: Any, options: Any = None, file: Any = None) -> None:
+    def __init__(self, context: Any, options: Any = None, file: Any = None, helper: str | None = None) -> None:
         super().__init__(context, options, file)
-        if isinstance(self.options, TimestampOptions):  # run directly (libcst.tool, tests)
+        if helper is not None:  # `python -m libcst.tool codemod ... --helper pkg.mod:fn`
+            self.options = TimestampOptions(helper=helper)
+        if isinstance(self.options, TimestampOptions):  # run without the planning step
             self.options = resolve_configured(self.options.helper, None)
         self.match = ClockMatcher(self._qnames)
         self._local_name: str | None = None
@@ -298,6 +304,11 @@ class Timestamp(PythonCodemod):
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
 
     # -- resolution ------------------------------------------------------------
+    @staticmethod
+    def add_args(arg_parser: Any) -> None:
+        """For ``python -m libcst.tool codemod``; our own CLI reads [tool.codemods.timestamp]."""
+        arg_parser.add_argument("--helper", default=None, help="package.module:get_timestamp")
+
     @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
         return cls.handles(path) and _PREFILTER.search(text) is not None
@@ -378,6 +389,7 @@ class Timestamp(PythonCodemod):
             return updated
         inner = self.match.int_of(original)
         if inner is None:
+            self._report_near_miss(original)
             return updated
         if self.match.is_seconds_times_1000(inner):
             return self._rewrite(original, updated, self._helper_call())
@@ -401,6 +413,16 @@ class Timestamp(PythonCodemod):
                 new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return self._rewrite(original, updated, new)
         return updated
+
+    def _report_near_miss(self, node: cst.Call) -> None:
+        """`round(time.time() * 1000)`: ms, but rounded where the helper truncates."""
+        if (
+            len(node.args) == 1
+            and isinstance(node.args[0].value, cst.BinaryOperation)
+            and self.match.is_seconds_times_1000(node.args[0].value)
+            and "builtins.round" in self._qnames(node.func)
+        ):
+            self.report(node, "round() of epoch ms can differ from the helper (which truncates) by 1 ms: not rewritten")
 
     def changes_pending(self, updated: cst.Call) -> bool:
         value = updated.args[0].value
@@ -657,6 +679,8 @@ def find_clock_patches(changed: Sequence[ProjectFile], project: Project) -> list
         for clock in ("time.time", "time.time_ns", "time", "datetime"):
             strings.append(re.escape(f"{module}.{clock}"))
         attributes.append(re.escape(module.rsplit(".", 1)[-1]))
+    # Patching the clock itself also stops reaching rewritten code: the helper reads datetime.
+    strings.extend([re.escape("time.time"), re.escape("time.time_ns")])
     string_re = re.compile(r"""['"](%s)['"]""" % "|".join(sorted(strings, key=len, reverse=True)))
     attribute_re = re.compile(r"\b(%s)\.(time|datetime)\s*,\s*['\"](time|time_ns|now)['\"]" % "|".join(attributes))
     findings = []
@@ -680,8 +704,8 @@ def _patch_findings(file: ProjectFile, string_re: re.Pattern[str], attribute_re:
                     Timestamp.NAME,
                     file.path,
                     number,
-                    f"patches the clock through a rewritten module ({match.group(0).strip()}): "
-                    "the rewritten code now calls the helper, so this patch no longer reaches it",
+                    f"patches the clock ({match.group(0).strip()}) that rewritten code no longer "
+                    "calls directly: the patch may not reach the timestamp helper any more",
                     Kind.WARNING,
                 )
             )
