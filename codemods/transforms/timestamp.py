@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
+from codemods.analysis.import_graph import reachable
 from codemods.imports import remove_top_level_imports
 from codemods.base import metadata_get, Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
 from codemods.models import Finding, Kind
@@ -48,6 +49,9 @@ class Resolved:
     # A helper found (not configured) serves only files under its project folder:
     # a checkout may hold several projects (examples, vendored code) that cannot import it.
     within: str | None = None
+    # Modules the helper module imports at import time (directly or not): they
+    # cannot import the helper back without an import cycle.
+    imported_by_helper: frozenset[str] = frozenset()
 
 
 class ClockMatcher:
@@ -274,6 +278,12 @@ class Timestamp(PythonCodemod):
             "naive = int(datetime.utcnow().timestamp() * 1000)\n",
             options={"helper": "app.utils:get_timestamp"},
         ),
+        Unchanged(  # module level, above the helper's def: would be a NameError
+            "import time\n\nSTARTED = int(time.time() * 1000)\n\n"
+            "def get_timestamp() -> int:\n    return int(time.time() * 1000)\n",
+            path="app/utils.py",
+            options={"helper": "app.utils:get_timestamp"},
+        ),
         Unchanged(
             "import time\nrounded = round(time.time() * 1000)\nns = int(time.time_ns() / 1e6)\n",
             options={"helper": "app.utils:get_timestamp"},
@@ -300,7 +310,9 @@ class Timestamp(PythonCodemod):
         self.helper_usable = True
         self.in_helper_module = False
         self._helper_depth = 0  # > 0 while inside the helper's own def
-        self._depth = 0  # function nesting
+        self._depth = 0  # function nesting: code that runs later, not at import time
+        self._helper_defined = False  # in the helper's module: is the def above us?
+        self.cyclic = False
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
 
     # -- resolution ------------------------------------------------------------
@@ -320,6 +332,7 @@ class Timestamp(PythonCodemod):
         helper = self.options
         # Outside the found helper's project folder the helper is not importable: stay quiet.
         self.helper_usable = not helper.within or self.file.path.startswith(helper.within + "/")
+        self.cyclic = bool(self.file.module) and self.file.module in helper.imported_by_helper
         self.in_helper_module = helper.module is not None and (
             helper.path == self.file.path or helper.module == self.file.module
         )
@@ -365,6 +378,14 @@ class Timestamp(PythonCodemod):
         self._depth -= 1
         if self.in_helper_module and self._depth == 0 and original.name.value == self.options.name:
             self._helper_depth -= 1
+            self._helper_defined = True
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._depth += 1
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
+        self._depth -= 1
         return updated
 
     # -- the rewrite ------------------------------------------------------------
@@ -459,6 +480,16 @@ class Timestamp(PythonCodemod):
                 "no helper known: set [tool.codemods.timestamp] helper = \"package.module:get_timestamp\"",
             )
             return updated
+        if self.cyclic:
+            self.report(
+                original,
+                f"{self.options.module} imports this module at import time: importing the helper "
+                "here would create an import cycle; not rewritten",
+            )
+            return updated
+        if self.in_helper_module and not self._depth and not self._helper_defined:
+            self.report(original, f"runs at import time before {self.options.name}() is defined; not rewritten")
+            return updated
         new = new.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else new
         result = self.replace(original, updated, new)
         if result is new:
@@ -483,7 +514,7 @@ class Timestamp(PythonCodemod):
     @classmethod
     def plan(cls, project: Project, options: TimestampOptions) -> Plan:
         if options.helper:
-            resolved = resolve_configured(options.helper, project)
+            resolved = _with_import_graph(resolve_configured(options.helper, project), project)
             return Plan(options=resolved, **_creation(project, resolved))
         found = find_helpers(project)
         if len(found) == 1:
@@ -491,7 +522,9 @@ class Timestamp(PythonCodemod):
             within = _project_folder(path, module)
             note = f"using {module}:{DEFAULT_NAME} (found in {path}) for files under {within or '.'}/"
             return Plan(
-                options=Resolved(module=module, name=DEFAULT_NAME, path=path, within=within),
+                options=_with_import_graph(
+                    Resolved(module=module, name=DEFAULT_NAME, path=path, within=within), project
+                ),
                 findings=(Finding(cls.NAME, "", 0, note, Kind.NOTE),),
             )
         if found:
@@ -563,6 +596,18 @@ def resolve_configured(helper: str | None, project: Project | None) -> Resolved:
     name = name or DEFAULT_NAME
     path = project.path_of_module(module) if project is not None else None
     return Resolved(module=module, name=name, path=path)
+
+
+def _with_import_graph(helper: Resolved, project: Project) -> Resolved:
+    if helper.module is None or helper.path is None:
+        return helper
+
+    def read(module: str) -> tuple[str, bool] | None:
+        path = project.path_of_module(module)
+        text = project.read(path) if path else None
+        return (text, path.endswith("__init__.py")) if text is not None and path else None
+
+    return replace(helper, imported_by_helper=frozenset(reachable(helper.module, read)))
 
 
 def _project_folder(path: str, module: str) -> str:

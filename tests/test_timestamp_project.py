@@ -1,0 +1,130 @@
+"""Project-wide behaviour of the timestamp codemod, through api.run_paths on real folders."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codemods import api
+from codemods.models import Kind, Options, Status
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def run(root: Path, helper: str | None = None) -> api.Run:
+    from codemods.transforms.timestamp import TimestampOptions
+
+    config = {"timestamp": TimestampOptions(helper=helper)} if helper else {}
+    options = Options(root=root, project_root=root, only=("timestamp",), jobs=1, codemod_config=config)
+    return api.run_paths([root], options)
+
+
+def by_path(result_run: api.Run) -> dict[str, object]:
+    return {r.path: r for r in result_run.results}
+
+
+def test_a_module_the_helper_imports_is_not_made_to_import_it(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/clock.py": (
+                "from datetime import datetime, timezone\n\nfrom pkg import settings\n\n"
+                "def get_timestamp() -> int:\n    return int(datetime.now(timezone.utc).timestamp() * 1000)\n"
+            ),
+            "pkg/settings.py": "import time\n\nBOOT_MS = int(time.time() * 1000)\n",
+            "pkg/orders.py": "import time\n\ndef stamp():\n    return int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path)
+    results = by_path(outcome)
+    assert results["pkg/settings.py"].after is None  # type: ignore[attr-defined]
+    assert any("import cycle" in f.message for f in results["pkg/settings.py"].findings)  # type: ignore[attr-defined]
+    assert b"from pkg.clock import get_timestamp" in results["pkg/orders.py"].after  # type: ignore[attr-defined]
+
+
+def test_configured_module_without_the_function_gets_it_appended(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/util.py": '"""Utilities."""\nimport os\n\n\ndef cwd() -> str:\n    return os.getcwd()\n',
+            "app/jobs.py": "import time\n\ndef now():\n    return int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path, helper="app.util:epoch_ms")
+    results = by_path(outcome)
+    util = results["app/util.py"].after.decode()  # type: ignore[attr-defined]
+    ast.parse(util)
+    assert "def epoch_ms() -> int:" in util and "from datetime import datetime, timezone" in util
+    assert util.startswith('"""Utilities."""\nimport os\n')
+    jobs = results["app/jobs.py"].after.decode()  # type: ignore[attr-defined]
+    assert "from app.util import epoch_ms" in jobs and "return epoch_ms()" in jobs
+    api.write(outcome.modified, tmp_path)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for name in ("app", "app.util", "app.jobs"):
+            sys.modules.pop(name, None)
+        jobs_module = importlib.import_module("app.jobs")
+        before = int(time.time() * 1000)
+        value = jobs_module.now()
+        after = int(time.time() * 1000)
+        assert isinstance(value, int) and before <= value <= after
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("app", "app.util", "app.jobs"):
+            sys.modules.pop(name, None)
+
+
+def test_a_found_helper_serves_only_its_own_project_folder(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "bot/src/__init__.py": "",
+            "bot/src/helpers.py": "import time\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n",
+            "bot/src/main.py": "import time\nts = int(time.time() * 1000)\n",
+            "tools/report.py": "import time\nts = int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path)
+    results = by_path(outcome)
+    assert b"from src.helpers import get_timestamp" in results["bot/src/main.py"].after  # type: ignore[attr-defined]
+    assert results["tools/report.py"].after is None  # type: ignore[attr-defined]
+    assert any(f.kind is Kind.NOTE and "bot/" in f.message for f in outcome.findings)
+
+
+def test_no_helper_anywhere_changes_nothing_and_says_how(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "a.py": "import time\n\ndef get_timestamp():\n    return time.strftime('%Y-%m-%dT%H:%M:%S')\n",
+            "b.py": "import time\nts = int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path)
+    assert not outcome.modified
+    assert any(f.kind is Kind.NOTE and "helper =" in f.message for f in outcome.findings)
+    b = by_path(outcome)["b.py"]
+    assert b.status is Status.UNCHANGED and b.findings and b.findings[0].line == 2  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int) -> None:
+    files = {"clock.py": "import time\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n"}
+    for i in range(40):
+        files[f"m{i}.py"] = f"import time\n\ndef f{i}():\n    return int(time.time() * 1000) + {i}\n"
+    write_tree(tmp_path, files)
+    options = Options(root=tmp_path, project_root=tmp_path, jobs=jobs)
+    outcome = api.run_paths([tmp_path], options)
+    assert len(outcome.modified) == 40
+    assert all(b"from clock import get_timestamp" in r.after for r in outcome.modified)  # type: ignore[operator]
