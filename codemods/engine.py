@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import tokenize
 import traceback
 from dataclasses import dataclass
@@ -80,10 +81,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
         try:
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
-            return FileResult(
-                job.path, Status.ERROR, before=data,
-                error=f"{exc.raw_line}: syntax error: {exc.message}",
-            )
+            return FileResult(job.path, Status.ERROR, before=data, error=_syntax_error(text, exc))
         parsed = True
         text = _run_python(tree, text, python, job, info, changes, findings, errors)
     for cls in wanted:
@@ -172,6 +170,25 @@ def _run_text(
     if new_text != text:
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
     return new_text
+
+
+def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> str:
+    """`line: reason`, with the line and wording Python itself gives when it can."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as error:
+        return f"{error.lineno or 0}: syntax error: {error.msg}"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return f"0: cannot parse: {error}"
+    # Python accepts it but libcst does not (syntax newer than libcst knows).
+    where = re.search(r"error at (\d+):(\d+)", exc.message)
+    line = where.group(1) if where else exc.raw_line
+    return f"{line}: libcst cannot parse this file (valid for Python {sys.version_info[0]}.{sys.version_info[1]})"
 
 
 def _skip_lines(text: str, path: str) -> frozenset[int]:
