@@ -80,7 +80,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """A finished subprocess: exit code, raw stdout bytes, decoded stderr."""
 
@@ -97,7 +97,7 @@ class Result:
     def err_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.strip()]
 
-    def __str__(self) -> str:  # shown in assertion messages
+    def __repr__(self) -> str:  # shown in assertion messages
         return (
             f"$ {' '.join(map(str, self.args))}\nexit code {self.code}\n"
             f"--- stdout ---\n{self.text[:4000]}\n--- stderr ---\n{self.err[:4000]}"
@@ -111,6 +111,22 @@ def run(args: Sequence[str | os.PathLike[str]], cwd: Path, timeout: float = 180)
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
     )
     return Result(argv, proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"))
+
+
+def run_parallel(*commands: tuple[Sequence[str | os.PathLike[str]], Path], timeout: float = 180) -> list[Result]:
+    """Run independent, read-only commands ``(argv, cwd)`` at the same time (saves wall time)."""
+    procs = []
+    for args, cwd in commands:
+        argv = [str(a) for a in args]
+        procs.append((argv, subprocess.Popen(
+            argv, cwd=cwd, env=clean_env(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )))
+    results = []
+    for argv, proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        results.append(Result(argv, proc.returncode, out, err.decode("utf-8", "replace")))
+    return results
 
 
 def run_cli(*args: str | os.PathLike[str], cwd: Path) -> Result:
@@ -239,12 +255,54 @@ def copy_bot(dest: Path) -> Path:
     return dest
 
 
+BOT_SUITE = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+
+
 def run_bot_suite(bot: Path) -> Result:
     """The bot's own test suite, run in ``bot`` with the test interpreter."""
-    return run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=bot)
+    return run(BOT_SUITE, cwd=bot)
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     """A fresh small project (see ``make_app``) outside any git repository."""
     return make_app(tmp_path / "proj")
+
+
+@dataclass
+class BotPipeline:
+    """One run of the whole trading-bot story, step by step (see ``bot_pipeline``)."""
+
+    path: Path
+    original: dict[str, bytes]  # the copy as made
+    suite_before: Result
+    diff: Result
+    after_diff: dict[str, tuple[bytes, int, int]]
+    before_diff: dict[str, tuple[bytes, int, int]]
+    apply: Result
+    after_apply: dict[str, bytes]
+    after_apply_stat: dict[str, tuple[bytes, int, int]]
+    suite_after: Result
+    check: Result
+
+
+@pytest.fixture(scope="session")
+def bot_pipeline(tmp_path_factory: pytest.TempPathFactory) -> BotPipeline:
+    """Copy the bot, run its suite, `codemods diff`, `codemods apply`, its suite
+    again and `codemods diff --check`. Every step's outcome is recorded (nothing
+    is asserted here) so each test checks one claim; what the files looked like
+    after apply is kept in memory, so later runs on the copy cannot change it."""
+    bot = copy_bot(tmp_path_factory.mktemp("bot") / "trading_bot")
+    original = snapshot(bot)
+    before_diff = snapshot_stat(bot)
+    # The suite writes no source file and `diff` writes nothing: run them side by side.
+    suite_before, diff = run_parallel((BOT_SUITE, bot), ((CODEMODS, "diff"), bot))
+    after_diff = snapshot_stat(bot)
+    applied = run_cli("apply", cwd=bot)
+    after_apply_stat = snapshot_stat(bot)
+    after_apply = {k: v[0] for k, v in after_apply_stat.items()}
+    suite_after, check = run_parallel((BOT_SUITE, bot), ((CODEMODS, "diff", "--check"), bot))
+    return BotPipeline(
+        bot, original, suite_before, diff, after_diff, before_diff, applied, after_apply,
+        after_apply_stat, suite_after, check,
+    )

@@ -1,0 +1,201 @@
+"""What `apply` does to files on disk: modes, mtimes, idempotence, encodings it
+cannot handle, opt-out comments, generated files and ignore rules."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import (
+    CLOCK_SOURCE,
+    ORDERS_AFTER,
+    ORDERS_SOURCE,
+    SLEEPY_SOURCE,
+    BotPipeline,
+    commit_all,
+    init_repo,
+    make_app,
+    patch_files,
+    run_cli,
+    snapshot_stat,
+    write_tree,
+)
+
+OLD = 1_000_000_000  # 2001-09-09, an mtime no write can produce
+REWRITTEN = "import time\n\nSTARTED = int(time.time() * 1000)\n"
+REWRITTEN_AFTER = "from app.clock import get_timestamp\n\nSTARTED = get_timestamp()\n"
+
+
+def test_apply_keeps_file_mode(tmp_path: Path) -> None:
+    project = make_app(tmp_path / "proj", {"app/tool.py": "#!/usr/bin/env python3\n" + REWRITTEN})
+    tool = project / "app/tool.py"
+    tool.chmod(0o755)
+    result = run_cli("apply", cwd=project)
+    assert result.code == 0, result
+    assert tool.read_text() == "#!/usr/bin/env python3\n" + REWRITTEN_AFTER
+    assert stat.S_IMODE(tool.stat().st_mode) == 0o755
+
+
+def test_files_without_match_are_not_touched(tmp_path: Path) -> None:
+    project = make_app(tmp_path / "proj", {"app/plain.py": "X = 1\n", "app/notes.txt": "int(time.time() * 1000)\n"})
+    for path in project.rglob("*"):
+        os.utime(path, (OLD, OLD))
+    result = run_cli("apply", cwd=project)
+    assert result.code == 0, result
+    assert (project / "app/orders.py").read_text() == ORDERS_AFTER
+    after = snapshot_stat(project)
+    for relative, (_, mtime_ns, _) in after.items():
+        if relative == "app/orders.py":
+            assert mtime_ns != OLD * 10**9
+        else:
+            assert mtime_ns == OLD * 10**9, f"{relative} was rewritten"
+    # An atomic write leaves no temporary file behind.
+    assert sorted(after) == sorted(
+        ["pyproject.toml", "app/__init__.py", "app/clock.py", "app/orders.py", "app/sleepy.py",
+         "app/plain.py", "app/notes.txt"]
+    )
+    assert (project / "app/sleepy.py").read_text() == SLEEPY_SOURCE
+    assert (project / "app/clock.py").read_text() == CLOCK_SOURCE
+
+
+def test_second_apply_on_trading_bot_changes_nothing(bot_pipeline: BotPipeline) -> None:
+    first = bot_pipeline.apply
+    assert first.code == 0, first
+    assert bot_pipeline.after_apply != bot_pipeline.original, "the first apply changed nothing"
+    assert snapshot_stat(bot_pipeline.path) == bot_pipeline.after_apply_stat
+    second = run_cli("apply", cwd=bot_pipeline.path)
+    assert second.code == 0, second
+    assert snapshot_stat(bot_pipeline.path) == bot_pipeline.after_apply_stat, "the second apply rewrote files"
+
+
+def test_utf16_file_is_skipped_with_reason(tmp_path: Path) -> None:
+    wide = ("import time\n\nSTARTED = int(time.time() * 1000)\n").encode("utf-16")
+    project = make_app(tmp_path / "proj", {"app/wide.py": wide})
+    result = run_cli("apply", cwd=project)
+    assert result.code != 2 and "Traceback" not in result.err, result
+    lines = [line for line in result.err_lines if "app/wide.py" in line]
+    assert lines and "utf-16" in lines[0].lower(), result
+    assert (project / "app/wide.py").read_bytes() == wide
+    assert (project / "app/orders.py").read_text() == ORDERS_AFTER
+
+
+SKIP_LINE = (
+    "import time\n"
+    "\n"
+    "\n"
+    "def now_ms():\n"
+    "    return int(time.time() * 1000)\n"
+    "\n"
+    "\n"
+    "def kept():\n"
+    "    return int(time.time() * 1000)  # codemods: skip\n"
+)
+SKIP_FIRST_LINE = (
+    "import time\n"
+    "\n"
+    "\n"
+    "def now_ms():\n"
+    "    return int(time.time() * 1000)\n"
+    "\n"
+    "\n"
+    "def kept():\n"
+    "    return max(  # codemods: skip\n"
+    "        int(time.time() * 1000),\n"
+    "        0,\n"
+    "    )\n"
+)
+
+
+@pytest.fixture(scope="module")
+def skip_comments(tmp_path_factory: pytest.TempPathFactory):
+    project = make_app(
+        tmp_path_factory.mktemp("skip") / "proj",
+        {"app/same_line.py": SKIP_LINE, "app/first_line.py": SKIP_FIRST_LINE},
+    )
+    return project, run_cli("apply", cwd=project)
+
+
+@pytest.mark.parametrize(
+    "name, source", [("same_line", SKIP_LINE), ("first_line", SKIP_FIRST_LINE)],
+    ids=["same-line", "first-line-of-statement"],
+)
+def test_skip_comment_keeps_site(skip_comments, name: str, source: str) -> None:
+    project, result = skip_comments
+    assert result.code == 0, result
+    after = (project / f"app/{name}.py").read_text()
+    # The unmarked site is rewritten, the marked one is kept (and so is `import time`).
+    assert "def now_ms():\n    return get_timestamp()\n" in after, after
+    kept = source[source.index("def kept():"):]
+    assert after.endswith(kept), after
+    assert "import time\n" in after
+    assert "from app.clock import get_timestamp\n" in after
+
+
+SKIP_FILE = "# codemods: skip-file\n" + REWRITTEN
+GENERATED = "# @generated by protoc-gen-python. DO NOT EDIT.\n" + REWRITTEN
+
+
+def test_skip_file_and_generated_are_left_alone(tmp_path: Path) -> None:
+    project = make_app(tmp_path / "proj", {"app/skipme.py": SKIP_FILE, "app/gen_pb2.py": GENERATED})
+    result = run_cli("apply", cwd=project)
+    assert result.code == 0, result
+    assert (project / "app/skipme.py").read_text() == SKIP_FILE
+    assert (project / "app/gen_pb2.py").read_text() == GENERATED
+    assert (project / "app/orders.py").read_text() == ORDERS_AFTER
+    assert "app/skipme.py" in result.err and "app/gen_pb2.py" in result.err, result
+
+
+def test_include_generated_changes_generated_file(tmp_path: Path) -> None:
+    project = make_app(tmp_path / "proj", {"app/skipme.py": SKIP_FILE, "app/gen_pb2.py": GENERATED})
+    result = run_cli("apply", "--include-generated", cwd=project)
+    assert result.code == 0, result
+    assert (project / "app/gen_pb2.py").read_text() == (
+        "# @generated by protoc-gen-python. DO NOT EDIT.\n" + REWRITTEN_AFTER
+    )
+    assert (project / "app/skipme.py").read_text() == SKIP_FILE  # skip-file still wins
+
+
+# -- ignore rules ------------------------------------------------------------------------------
+
+IGNORE_FILES = {
+    ".gitignore": "ignored.py\nbuild/\n",
+    "app/ignored.py": REWRITTEN,
+    "build/app_copy.py": REWRITTEN,
+    "app/untracked.py": REWRITTEN,
+}
+
+
+def _ignore_project(root: Path, in_git: bool) -> Path:
+    project = make_app(root)
+    if in_git:
+        init_repo(project)
+        write_tree(project, {".gitignore": IGNORE_FILES[".gitignore"]})
+        commit_all(project)  # app/orders.py etc. are tracked
+    write_tree(project, IGNORE_FILES)  # untracked.py is untracked but not ignored
+    return project
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "no-git"])
+def test_gitignored_files_are_not_processed(tmp_path: Path, in_git: bool) -> None:
+    project = _ignore_project(tmp_path / "proj", in_git)
+    result = run_cli("apply", cwd=project)
+    assert result.code == 0, result
+    assert (project / "app/orders.py").read_text() == ORDERS_AFTER
+    assert (project / "app/untracked.py").read_text() == REWRITTEN_AFTER
+    assert (project / "app/ignored.py").read_text() == REWRITTEN
+    assert (project / "build/app_copy.py").read_text() == REWRITTEN
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "no-git"])
+def test_explicit_ignored_file_is_processed(tmp_path: Path, in_git: bool) -> None:
+    project = _ignore_project(tmp_path / "proj", in_git)
+    result = run_cli("diff", "app/ignored.py", cwd=project)
+    assert result.code == 0, result
+    assert patch_files(result.out) == ["app/ignored.py"], result
+    assert re.search(rb"^\+STARTED = get_timestamp\(\)$", result.out, re.MULTILINE), result
+    assert (project / "app/ignored.py").read_text() == REWRITTEN
+    assert (project / "app/orders.py").read_text() == ORDERS_SOURCE
