@@ -18,7 +18,7 @@ from codemods.base import Plan, Project, ProjectFile
 from codemods.files import DecodeError, decode, discover, module_name, read_bytes, write_atomic
 from codemods.models import FileResult, Finding, Kind, Options, Status, Summary
 
-POOL_THRESHOLD = 24  # below this many files a process pool costs more than it saves
+POOL_THRESHOLD = 8  # below this many files a process pool costs more than it saves
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """The command line: build Options, call the API, render, pick the exit code.
 
-This is the only module that prints or exits. It never imports libcst.
+This is the only module that prints or exits. It never imports libcst itself,
+and imports the modules that do only once a command needs them, so `--help`,
+`--version` and usage errors answer at once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from codemods import __version__, api, config, registry, render
+from codemods import __version__
 from codemods.files import find_git_root
 from codemods.models import Options
 
@@ -65,6 +67,8 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command("list")
 def list_command() -> None:
     """List every codemod, its summary and whether it runs by default."""
+    from codemods import registry
+
     codemods = registry.all_codemods()
     width = max((len(name) for name in codemods), default=4)
     for name, cls in codemods.items():
@@ -76,6 +80,8 @@ def list_command() -> None:
 @click.argument("name")
 def explain_command(name: str) -> None:
     """Show what a codemod does, why, how safe it is, and its examples."""
+    from codemods import registry
+
     try:
         cls = registry.get(name)
     except registry.UnknownCodemod as exc:
@@ -114,6 +120,8 @@ def _run(
     include_generated: bool,
     check: bool,
 ) -> int:
+    from codemods import api, render
+
     options = build_options(paths or (Path("."),), only, skip, exclude, jobs, config_file, include_generated)
     targets = [Path(p) for p in (paths or (Path("."),))]
     progress = _progress_bar() if not as_json and sys.stderr.isatty() else None
@@ -155,6 +163,8 @@ def build_options(
     config_file: Path | None,
     include_generated: bool,
 ) -> Options:
+    from codemods import config, registry
+
     for path in paths:
         if not path.exists():
             raise UsageProblem(f"{path}: no such file or directory")
@@ -188,6 +198,8 @@ def build_options(
 
 
 def _print_patch(data: bytes, color: str) -> None:
+    from codemods import render
+
     if not data:
         return
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty())

@@ -11,9 +11,11 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from codemods import transforms
-from codemods.base import PythonCodemod, TextCodemod, _CodemodMeta
 
-CodemodClass = type[_CodemodMeta]
+if typing.TYPE_CHECKING:
+    from codemods.base import _CodemodMeta
+
+CodemodClass = type["_CodemodMeta"]
 
 
 class UnknownCodemod(ValueError):
@@ -23,6 +25,8 @@ class UnknownCodemod(ValueError):
 @lru_cache(maxsize=1)
 def all_codemods() -> dict[str, CodemodClass]:
     """Every codemod class defined in codemods.transforms, keyed by NAME, in name order."""
+    from codemods.base import PythonCodemod, TextCodemod  # imports libcst: only when asked
+
     found: dict[str, CodemodClass] = {}
     for info in pkgutil.iter_modules(transforms.__path__):
         module = importlib.import_module(f"{transforms.__name__}.{info.name}")
