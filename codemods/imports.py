@@ -8,6 +8,7 @@ and several times cheaper on large files.
 from __future__ import annotations
 
 import sys
+from typing import Any, Sequence
 
 import libcst as cst
 
@@ -18,7 +19,7 @@ def _is_import_line(statement: cst.BaseStatement) -> bool:
     )
 
 
-def _is_docstring(statement: cst.BaseStatement) -> bool:
+def is_docstring(statement: cst.BaseStatement) -> bool:
     return (
         isinstance(statement, cst.SimpleStatementLine)
         and len(statement.body) == 1
@@ -111,7 +112,7 @@ def _insertion_point(body: list[cst.BaseStatement], module: str) -> tuple[int, b
     top = module.split(".", 1)[0]
     point, same_package, last_is_stdlib = 0, None, False
     for index, statement in enumerate(body):
-        if index == 0 and _is_docstring(statement):
+        if index == 0 and is_docstring(statement):
             point = 1
         elif _is_import_line(statement):
             point = index + 1
@@ -200,3 +201,37 @@ def _carry_comments(body: list[cst.BaseStatement | None], index: int, removed: c
                 leading_lines=[*removed.leading_lines, *statement.leading_lines]
             )
             return
+
+
+def orphaned_imports(replaced: Sequence[cst.CSTNode], scopes: Any) -> list[tuple[cst.CSTNode, str]]:
+    """(import node, bound name) of imports whose every reference was rewritten away."""
+    inside: set[int] = set()
+    names: list[cst.Name] = []
+    for node in replaced:
+        for name in _names_in(node):
+            inside.add(id(name))
+            names.append(name)
+    orphans: dict[tuple[int, str], tuple[cst.CSTNode, str]] = {}
+    for name in names:
+        scope = scopes.get(name)
+        if scope is None:
+            continue
+        for access in scope.accesses[name]:
+            for referent in access.referents:
+                node = getattr(referent, "node", None)
+                if isinstance(node, (cst.Import, cst.ImportFrom)) and all(
+                    id(ref.node) in inside for ref in referent.references
+                ):
+                    orphans[(id(node), referent.name)] = (node, referent.name)
+    return list(orphans.values())
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+    node.visit(Collect())
+    return found

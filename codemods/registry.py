@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 from codemods import transforms
 
 if typing.TYPE_CHECKING:
-    from codemods.base import _CodemodMeta
+    from codemods.base import _CodemodMeta  # noqa: F401 (for the alias below)
 
 CodemodClass = type["_CodemodMeta"]
 

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
 
+from codemods.analysis.clock import ClockMatcher, is_provably_int
+from codemods.analysis.clock_patches import find_clock_patches
 from codemods.analysis.import_graph import reachable
-from codemods.imports import remove_top_level_imports
-from codemods.base import metadata_get, Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
+from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged, metadata_get
+from codemods.imports import is_docstring, orphaned_imports, remove_top_level_imports
 from codemods.models import Finding, Kind
 
 DEFAULT_NAME = "get_timestamp"
-# Any aware "now" has the same timestamp(); these spellings are provably aware UTC.
-UTC_NAMES = frozenset(
-    {"datetime.timezone.utc", "datetime.UTC", "pytz.utc", "pytz.UTC", "dateutil.tz.UTC", "dateutil.tz.tz.UTC"}
-)
 HELPER_TEMPLATE = '''
 
 def {name}() -> int:
@@ -52,112 +50,6 @@ class Resolved:
     # Modules the helper module imports at import time (directly or not): they
     # cannot import the helper back without an import cycle.
     imported_by_helper: frozenset[str] = frozenset()
-
-
-class ClockMatcher:
-    """Recognises clock expressions through a qualified-name lookup (never by spelling)."""
-
-    def __init__(self, qnames: Callable[[cst.CSTNode], set[str]]) -> None:
-        self.qnames = qnames
-
-    def is_call(self, node: cst.BaseExpression, names: frozenset[str] | set[str], nargs: int = 0) -> bool:
-        return (
-            isinstance(node, cst.Call)
-            and len(node.args) == nargs
-            and bool(self.qnames(node.func) & names)
-        )
-
-    def is_utc(self, node: cst.BaseExpression) -> bool:
-        return bool(self.qnames(node) & UTC_NAMES)
-
-    def is_aware_now(self, node: cst.BaseExpression) -> bool:
-        """``datetime.now(timezone.utc)`` or ``datetime.now(tz=timezone.utc)``."""
-        if not self.is_call(node, {"datetime.datetime.now"}, nargs=1):
-            return False
-        arg = node.args[0]  # type: ignore[attr-defined]
-        if arg.star or (arg.keyword is not None and arg.keyword.value != "tz"):
-            return False
-        return self.is_utc(arg.value)
-
-    def is_naive_utcnow_timestamp(self, node: cst.BaseExpression) -> bool:
-        return (
-            isinstance(node, cst.Call)
-            and not node.args
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "timestamp"
-            and self.is_call(node.func.value, {"datetime.datetime.utcnow"})
-        )
-
-    def is_now_seconds(self, node: cst.BaseExpression) -> bool:
-        """A float of the current UTC epoch seconds: ``time.time()`` or aware ``now().timestamp()``."""
-        if self.is_call(node, {"time.time"}):
-            return True
-        return (
-            isinstance(node, cst.Call)
-            and not node.args
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "timestamp"
-            and self.is_aware_now(node.func.value)
-        )
-
-    def is_seconds_times_1000(self, node: cst.BaseExpression) -> bool:
-        return (
-            isinstance(node, cst.BinaryOperation)
-            and isinstance(node.operator, cst.Multiply)
-            and (
-                (literal_value(node.right) == 1000 and self.is_now_seconds(node.left))
-                or (literal_value(node.left) == 1000 and self.is_now_seconds(node.right))
-            )
-        )
-
-    def is_ns_floordiv(self, node: cst.BaseExpression) -> bool:
-        """``time.time_ns() // 1_000_000`` (an int literal; ``/ 1e6`` would give a float)."""
-        return (
-            isinstance(node, cst.BinaryOperation)
-            and isinstance(node.operator, cst.FloorDivide)
-            and literal_value(node.right) == 1_000_000
-            and isinstance(literal_value(node.right), int)
-            and self.is_call(node.left, {"time.time_ns"})
-        )
-
-    def int_of(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The single argument of a builtin ``int(...)`` call whose argument is arithmetic, else None."""
-        if not (isinstance(node, cst.Call) and len(node.args) == 1):
-            return None
-        arg = node.args[0]
-        if arg.keyword is not None or arg.star or not isinstance(arg.value, cst.BinaryOperation):
-            return None  # checked first: resolving names is the expensive part
-        if "builtins.int" not in self.qnames(node.func):
-            return None
-        return arg.value
-
-    def is_epoch_ms(self, node: cst.BaseExpression) -> bool:
-        """An expression equal in value to the helper (used to find the helper itself)."""
-        inner = self.int_of(node)
-        if inner is not None and (self.is_seconds_times_1000(inner) or self.is_ns_floordiv(inner)):
-            return True
-        return self.is_ns_floordiv(node)
-
-
-def literal_value(node: cst.BaseExpression) -> int | float | None:
-    """The value of an int/float literal or of ``10 ** k``; None for anything else."""
-    if isinstance(node, cst.Integer):
-        return int(node.value.replace("_", ""), 0)
-    if isinstance(node, cst.Float):
-        try:
-            return float(node.value.replace("_", ""))
-        except ValueError:
-            return None
-    if (
-        isinstance(node, cst.BinaryOperation)
-        and isinstance(node.operator, cst.Power)
-        and isinstance(node.left, cst.Integer)
-        and isinstance(node.right, cst.Integer)
-    ):
-        base, exponent = literal_value(node.left), literal_value(node.right)
-        if base is not None and exponent is not None and 0 <= exponent <= 64:
-            return int(base) ** int(exponent)
-    return None
 
 
 class Timestamp(PythonCodemod):
@@ -539,54 +431,7 @@ class Timestamp(PythonCodemod):
 
     @classmethod
     def after_run(cls, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
-        return find_clock_patches(changed, project)
-
-
-def orphaned_imports(replaced: Sequence[cst.CSTNode], scopes: Any) -> list[tuple[cst.CSTNode, str]]:
-    """(import node, bound name) of imports whose every reference was rewritten away."""
-    inside: set[int] = set()
-    names: list[cst.Name] = []
-    for node in replaced:
-        for name in _names_in(node):
-            inside.add(id(name))
-            names.append(name)
-    orphans: dict[tuple[int, str], tuple[cst.CSTNode, str]] = {}
-    for name in names:
-        scope = scopes.get(name)
-        if scope is None:
-            continue
-        for access in scope.accesses[name]:
-            for referent in access.referents:
-                node = getattr(referent, "node", None)
-                if isinstance(node, (cst.Import, cst.ImportFrom)) and all(
-                    id(ref.node) in inside for ref in referent.references
-                ):
-                    orphans[(id(node), referent.name)] = (node, referent.name)
-    return list(orphans.values())
-
-
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.append(name)
-
-    node.visit(Collect())
-    return found
-
-
-def is_provably_int(node: cst.BaseExpression, qnames: Callable[[cst.CSTNode], set[str]]) -> bool:
-    """Int literals, ``int(...)``/``len(...)`` calls and +,-,* of those."""
-    if isinstance(node, cst.Integer):
-        return True
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        return is_provably_int(node.expression, qnames)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
-        return is_provably_int(node.left, qnames) and is_provably_int(node.right, qnames)
-    if isinstance(node, cst.Call):
-        return bool(qnames(node.func) & {"builtins.int", "builtins.len"})
-    return False
+        return find_clock_patches(cls.NAME, changed, project)
 
 
 def resolve_configured(helper: str | None, project: Project | None) -> Resolved:
@@ -687,7 +532,7 @@ def _required_params(func: cst.FunctionDef) -> bool:
 
 def _returns_epoch_ms(func: cst.FunctionDef, matcher: ClockMatcher) -> bool:
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
-    statements = [s for s in body if not _is_docstring(s)]
+    statements = [s for s in body if not is_docstring(s)]
     if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
         return False
     small = statements[0].body
@@ -699,59 +544,5 @@ def _returns_epoch_ms(func: cst.FunctionDef, matcher: ClockMatcher) -> bool:
     )
 
 
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
 # Files that neither import `time` nor call `.timestamp()` cannot match: never parsed.
 _PREFILTER = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n#]*\btime\b|\.timestamp[ \t]*\(", re.MULTILINE)
-_PATCH_CALL = re.compile(r"\b(?:patch|setattr|patch\.object)\s*\(")
-
-
-def find_clock_patches(changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
-    """Test code that patches the clock through a module whose timestamps were rewritten."""
-    modules = {f.module for f in changed if f.module}
-    if not modules:
-        return []
-    strings = []
-    attributes = []
-    for module in modules:
-        for clock in ("time.time", "time.time_ns", "time", "datetime"):
-            strings.append(re.escape(f"{module}.{clock}"))
-        attributes.append(re.escape(module.rsplit(".", 1)[-1]))
-    # Patching the clock itself also stops reaching rewritten code: the helper reads datetime.
-    strings.extend([re.escape("time.time"), re.escape("time.time_ns")])
-    string_re = re.compile(r"""['"](%s)['"]""" % "|".join(sorted(strings, key=len, reverse=True)))
-    attribute_re = re.compile(r"\b(%s)\.(time|datetime)\s*,\s*['\"](time|time_ns|now)['\"]" % "|".join(attributes))
-    findings = []
-    for file in project.grep("patch"):
-        findings.extend(_patch_findings(file, string_re, attribute_re))
-    for file in project.grep("setattr"):
-        if "patch" not in file.text:
-            findings.extend(_patch_findings(file, string_re, attribute_re))
-    return findings
-
-
-def _patch_findings(file: ProjectFile, string_re: re.Pattern[str], attribute_re: re.Pattern[str]) -> list[Finding]:
-    findings = []
-    for number, line in enumerate(file.text.splitlines(), 1):
-        if not _PATCH_CALL.search(line):
-            continue
-        match = string_re.search(line) or attribute_re.search(line)
-        if match:
-            findings.append(
-                Finding(
-                    Timestamp.NAME,
-                    file.path,
-                    number,
-                    f"patches the clock ({match.group(0).strip()}) that rewritten code no longer "
-                    "calls directly: the patch may not reach the timestamp helper any more",
-                    Kind.WARNING,
-                )
-            )
-    return findings

@@ -1,0 +1,60 @@
+"""Test code that patches the clock where rewritten code no longer looks.
+
+After `int(time.time() * 1000)` in `pkg.mod` becomes `get_timestamp()`, a test
+doing `patch("pkg.mod.time.time", ...)` no longer controls that value. This is
+a text scan (tests are many, rewritten modules few), reported as warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from codemods.base import Project, ProjectFile
+from codemods.models import Finding, Kind
+
+_PATCH_CALL = re.compile(r"\b(?:patch|setattr|patch\.object)\s*\(")
+
+
+def find_clock_patches(codemod: str, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
+    """Test code that patches the clock through a module whose timestamps were rewritten."""
+    modules = {f.module for f in changed if f.module}
+    if not modules:
+        return []
+    strings = []
+    attributes = []
+    for module in modules:
+        for clock in ("time.time", "time.time_ns", "time", "datetime"):
+            strings.append(re.escape(f"{module}.{clock}"))
+        attributes.append(re.escape(module.rsplit(".", 1)[-1]))
+    # Patching the clock itself also stops reaching rewritten code: the helper reads datetime.
+    strings.extend([re.escape("time.time"), re.escape("time.time_ns")])
+    string_re = re.compile(r"""['"](%s)['"]""" % "|".join(sorted(strings, key=len, reverse=True)))
+    attribute_re = re.compile(r"\b(%s)\.(time|datetime)\s*,\s*['\"](time|time_ns|now)['\"]" % "|".join(attributes))
+    findings = []
+    for file in project.grep("patch"):
+        findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
+    for file in project.grep("setattr"):
+        if "patch" not in file.text:
+            findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
+    return findings
+
+
+def _patch_findings(codemod: str, file: ProjectFile, string_re: re.Pattern[str], attribute_re: re.Pattern[str]) -> list[Finding]:
+    findings = []
+    for number, line in enumerate(file.text.splitlines(), 1):
+        if not _PATCH_CALL.search(line):
+            continue
+        match = string_re.search(line) or attribute_re.search(line)
+        if match:
+            findings.append(
+                Finding(
+                    codemod,
+                    file.path,
+                    number,
+                    f"patches the clock ({match.group(0).strip()}) that rewritten code no longer "
+                    "calls directly: the patch may not reach the timestamp helper any more",
+                    Kind.WARNING,
+                )
+            )
+    return findings
