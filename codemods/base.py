@@ -53,6 +53,14 @@ def metadata_get(mapping: Any, node: cst.CSTNode, default: Any = None) -> Any:
     return value() if isinstance(value, LazyValue) else value
 
 
+class OptionError(ValueError):
+    """A bad value in a codemod's OPTIONS; ``key`` names the configuration key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 class SkipFile(Exception):
     """Raised by a codemod to leave the whole file alone, with a reason."""
 

@@ -18,6 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from codemods import registry
+from codemods.base import OptionError
 
 TOP_LEVEL_KEYS = ("exclude", "only", "skip", "include-generated")
 
@@ -58,7 +59,8 @@ def _has_table(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    return re.search(r"^\s*\[\s*tool\.codemods\s*[\].]", text, re.MULTILINE) is not None
+    # Any header mentioning tool.codemods, even a broken one: loading then says what is wrong.
+    return re.search(r"^\s*\[+\s*tool\s*\.\s*codemods\b", text, re.MULTILINE) is not None
 
 
 def load(path: Path | None) -> Config:
@@ -74,7 +76,10 @@ def load(path: Path | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        where = f"{path}:{line.group(1)}" if line else str(path)
+        if line is None and "end of document" in str(exc):
+            where = f"{path}:{text.count(chr(10)) + (0 if text.endswith(chr(10)) else 1)}"
+        else:
+            where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: invalid TOML: {str(exc).split(' (at')[0]}") from None
     table = data.get("tool", {}).get("codemods", {})
     if not isinstance(table, dict):
@@ -100,8 +105,9 @@ def _validate(path: Path, text: str, table: dict[str, Any]) -> Config:
                     f"{path}:{_line(text, bad, after=f'tool.codemods.{key}')}: unknown key {bad!r} "
                     f"in [tool.codemods.{key}] (allowed: {allowed})"
                 ) from None
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{where}: [tool.codemods.{key}] {exc}") from None
+            except OptionError as exc:
+                line = _line(text, exc.key.replace("_", "-"), after=f"tool.codemods.{key}")
+                raise ConfigError(f"{path}:{line}: [tool.codemods.{key}] {exc}") from None
             continue
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(

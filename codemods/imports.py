@@ -34,11 +34,75 @@ def _module_name(node: cst.ImportFrom) -> str | None:
     return cst.helpers.get_full_name_for_node(node.module)
 
 
-def insert_import(tree: cst.Module, module: str, name: str, asname: str | None = None) -> cst.Module:
-    """``tree`` with ``from module import name [as asname]``, merged into an existing
-    top-level import from the same module when there is one; unchanged if present."""
-    body = list(tree.body)
+def import_region(body: Sequence[cst.BaseStatement], limit: int | None = None) -> int:
+    """How many leading top-level statements an added import may go among.
+
+    The region ends at the first function or class (imports below those are
+    deliberate late imports) or at ``limit``, the first statement that uses the
+    new name while the module is being imported. Statements such as
+    ``sys.path.insert(...)`` do not end it: imports after them depend on them.
+    """
+    end = len(body) if limit is None else min(limit, len(body))
+    for index in range(end):
+        if isinstance(body[index], (cst.FunctionDef, cst.ClassDef)):
+            return index
+    return end
+
+
+class _UsedAtImportTime(cst.CSTVisitor):
+    """Finds a Name load outside function and lambda bodies (code that runs on import)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:  # decorators and defaults do run on import
+            decorator.visit(self)
+        node.params.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        node.params.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # binds names, does not read them
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # `x.name` reads x, not name
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found = True
+
+
+def first_use_at_import_time(body: Sequence[cst.BaseStatement], name: str) -> int | None:
+    """Index of the first top-level statement that reads ``name`` while the module imports."""
     for index, statement in enumerate(body):
+        visitor = _UsedAtImportTime(name)
+        statement.visit(visitor)
+        if visitor.found:
+            return index
+    return None
+
+
+def insert_import(tree: cst.Module, module: str, name: str, asname: str | None = None) -> cst.Module:
+    """``tree`` with ``from module import name [as asname]``.
+
+    Merged into an existing ``from module import ...`` of the import region when
+    there is one, else a new line after the region's last import (after the last
+    import of the same top-level package, if any). Unchanged if already imported.
+    Always above the first statement that reads the name while the module imports.
+    """
+    body = list(tree.body)
+    region = import_region(body, first_use_at_import_time(body, asname or name))
+    for index in range(region):
+        statement = body[index]
         if not _is_import_line(statement):
             continue
         for small_index, small in enumerate(statement.body):  # type: ignore[attr-defined]
@@ -54,7 +118,7 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
             smalls[small_index] = merged
             body[index] = statement.with_changes(body=smalls)
             return tree.with_changes(body=body)
-    point, new_group = _insertion_point(body, module)
+    point, new_group = _insertion_point(body[:region], module)
     new = cst.SimpleStatementLine(
         body=[
             cst.ImportFrom(
@@ -64,6 +128,10 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
         ],
         leading_lines=[cst.EmptyLine()] if new_group else [],
     )
+    if point < len(body) and not _is_import_line(body[point]) and not body[point].leading_lines:
+        if point == 0 or is_docstring(body[point - 1]):
+            # No import block to join: keep the new import apart from the code after it.
+            body[point] = body[point].with_changes(leading_lines=[cst.EmptyLine()])
     body.insert(point, new)
     return tree.with_changes(body=body)
 
@@ -102,12 +170,12 @@ def _top_packages(statement: cst.BaseStatement) -> set[str]:
     return names
 
 
-def _insertion_point(body: list[cst.BaseStatement], module: str) -> tuple[int, bool]:
-    """Where a person would put the import, and whether it starts a new group.
+def _insertion_point(body: Sequence[cst.BaseStatement], module: str) -> tuple[int, bool]:
+    """Where a person would put the import among ``body``, and whether it starts a new group.
 
     After the last import of the same top-level package if there is one; else
-    after the leading import block, as a group of its own when that block ends
-    with standard-library imports (the isort/ruff layout).
+    after the last import, as a group of its own when that import is from the
+    standard library (the isort/ruff layout); with no import, after the docstring.
     """
     top = module.split(".", 1)[0]
     point, same_package, last_is_stdlib = 0, None, False
@@ -120,8 +188,6 @@ def _insertion_point(body: list[cst.BaseStatement], module: str) -> tuple[int, b
             if top in packages:
                 same_package = index + 1
             last_is_stdlib = all(p in sys.stdlib_module_names or p == "__future__" for p in packages)
-        else:
-            break
     if same_package is not None:
         return same_package, False
     new_group = last_is_stdlib and top not in sys.stdlib_module_names
@@ -192,19 +258,49 @@ def remove_top_level_imports(
 
 
 def _carry_comments(body: list[cst.BaseStatement | None], index: int, removed: cst.SimpleStatementLine) -> None:
-    if not any(line.comment for line in removed.leading_lines):
-        return
+    """Give the removed statement's comments (and, if it had none, its blank lines) to the next one."""
     for following in range(index + 1, len(body)):
         statement = body[following]
-        if statement is not None:
-            body[following] = statement.with_changes(
-                leading_lines=[*removed.leading_lines, *statement.leading_lines]
-            )
-            return
+        if statement is None:
+            continue
+        if statement.leading_lines:
+            carried = [line for line in removed.leading_lines if line.comment]
+        else:
+            carried = list(removed.leading_lines)
+        if carried:
+            body[following] = statement.with_changes(leading_lines=[*carried, *statement.leading_lines])
+        return
 
 
-def orphaned_imports(replaced: Sequence[cst.CSTNode], scopes: Any) -> list[tuple[cst.CSTNode, str]]:
-    """(import node, bound name) of imports whose every reference was rewritten away."""
+def exported_names(module: cst.Module) -> set[str]:
+    """Names listed in a module-level ``__all__`` (scope analysis does not count them as uses)."""
+    names: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            targets: list[cst.BaseExpression] = []
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                targets = [small.target]
+            if not any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                continue
+            value = small.value
+            if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+                for element in value.elements:
+                    if isinstance(element.value, cst.SimpleString):
+                        names.add(element.value.evaluated_value)  # type: ignore[arg-type]
+    return names
+
+
+def orphaned_imports(
+    replaced: Sequence[cst.CSTNode], scopes: Any, keep: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[cst.CSTNode, str]]:
+    """(import node, bound name) of imports whose every reference was rewritten away.
+
+    Names in ``keep`` (such as those re-exported through ``__all__``) are never orphaned.
+    """
     inside: set[int] = set()
     names: list[cst.Name] = []
     for node in replaced:
@@ -219,6 +315,8 @@ def orphaned_imports(replaced: Sequence[cst.CSTNode], scopes: Any) -> list[tuple
         for access in scope.accesses[name]:
             for referent in access.referents:
                 node = getattr(referent, "node", None)
+                if referent.name in keep:
+                    continue
                 if isinstance(node, (cst.Import, cst.ImportFrom)) and all(
                     id(ref.node) in inside for ref in referent.references
                 ):

@@ -62,7 +62,12 @@ def select(only: Iterable[str] = (), skip: Iterable[str] = ()) -> list[CodemodCl
 
 
 def build_options(cls: CodemodClass, table: Mapping[str, Any]) -> Any:
-    """Typed OPTIONS for ``cls`` from its raw config table; raises KeyError/TypeError naming the key."""
+    """Typed OPTIONS for ``cls`` from its raw config table.
+
+    Raises KeyError for an unknown key and OptionError (naming the key) for a bad value.
+    """
+    from codemods.base import OptionError
+
     fields = {f.name: f for f in dataclasses.fields(cls.OPTIONS)}
     hints = typing.get_type_hints(cls.OPTIONS)
     values: dict[str, Any] = {}
@@ -71,7 +76,7 @@ def build_options(cls: CodemodClass, table: Mapping[str, Any]) -> Any:
         if name not in fields:
             raise KeyError(key)
         if not _matches(value, hints[name]):
-            raise TypeError(f"{key} must be {_describe(hints[name])}, got {type(value).__name__}")
+            raise OptionError(key, f"{key} must be {_describe(hints[name])}, got {type(value).__name__}")
         values[name] = tuple(value) if isinstance(value, list) else value
     return cls.OPTIONS(**values)
 

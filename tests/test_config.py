@@ -35,7 +35,9 @@ def test_valid_configuration_is_typed(tmp_path: Path) -> None:
         ('[tool.codemods.timestamp]\nhelpr = "a:b"\n', 2, ["unknown key 'helpr'", "helper"]),
         ('[tool.codemods]\nonly = ["nope"]\n', 2, ["unknown codemod 'nope'"]),
         ('[tool.codemods]\nexclude = "build"\n', 2, ["must be a list of strings"]),
-        ('[tool.codemods.timestamp]\nhelper = 3\n', 1, ["helper must be a string"]),
+        ('[tool.codemods.timestamp]\nhelper = 3\n', 2, ["helper must be a string"]),
+        ('[tool.codemods.timestamp]\nhelper = "time:time"\n', 2, ["shadow the standard library"]),
+        ('[tool.codemods.timestamp]\nhelper = ":f"\n', 2, ["package.module:function"]),
         ("[tool.codemods\nexclude = []\n", 1, ["invalid TOML"]),
     ],
 )

@@ -14,8 +14,15 @@ from codemods.imports import insert_import, remove_top_level_imports
         ("import os\n\nx = 1\n", "import os\n\nfrom app.t import now\n\nx = 1\n"),
         ("import os\nimport app.x\n\nx = 1\n", "import os\nimport app.x\nfrom app.t import now\n\nx = 1\n"),
         ("import app.x\nimport os\n", "import app.x\nfrom app.t import now\nimport os\n"),
-        ('"""Doc."""\nx = 1\n', '"""Doc."""\nfrom app.t import now\nx = 1\n'),
-        ("x = 1\n", "from app.t import now\nx = 1\n"),
+        ('"""Doc."""\nx = 1\n', '"""Doc."""\nfrom app.t import now\n\nx = 1\n'),
+        ("x = 1\n", "from app.t import now\n\nx = 1\n"),
+        # Imports after sys.path set-up depend on it: the new one goes after them too.
+        (
+            "import os, sys\nsys.path.insert(0, 'lib')\nimport app.x\n\ndef f():\n    pass\n",
+            "import os, sys\nsys.path.insert(0, 'lib')\nimport app.x\nfrom app.t import now\n\ndef f():\n    pass\n",
+        ),
+        # A late import below a def is deliberate: neither merged into nor followed.
+        ("import os\n\ndef f():\n    pass\n\nfrom app.t import a\n", "import os\n\nfrom app.t import now\n\ndef f():\n    pass\n\nfrom app.t import a\n"),
         ("from app.t import a\n", "from app.t import a, now\n"),
         ("from app.t import (\n    a,\n)\n", "from app.t import (\n    a,\n    now,\n)\n"),
         ("from app.t import now\n", "from app.t import now\n"),
@@ -24,6 +31,12 @@ from codemods.imports import insert_import, remove_top_level_imports
 )
 def test_insert_import(before: str, after: str) -> None:
     assert insert_import(cst.parse_module(before), "app.t", "now").code == after
+
+
+def test_insert_import_before_the_first_use_at_import_time() -> None:
+    module = cst.parse_module("import os\nSTART = now()\nfrom app.t import a\n")
+    code = insert_import(module, "app.t", "now").code
+    assert code == "import os\n\nfrom app.t import now\nSTART = now()\nfrom app.t import a\n"
 
 
 def test_insert_import_with_alias() -> None:

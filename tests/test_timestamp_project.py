@@ -128,3 +128,103 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path, jobs: int) -> None:
     outcome = api.run_paths([tmp_path], options)
     assert len(outcome.modified) == 40
     assert all(b"from clock import get_timestamp" in r.after for r in outcome.modified)  # type: ignore[operator]
+
+
+def test_helper_module_outside_any_package_is_not_made_to_import_itself(tmp_path: Path) -> None:
+    # No __init__.py: the dotted name is found by path, and the helper's body stays as it is.
+    helper = "import time\n\ndef get_timestamp() -> int:\n    return int(time.time() * 1000)\n\ndef later():\n    return int(time.time() * 1000) + 5\n"
+    write_tree(tmp_path, {"app/utils.py": helper, "app/jobs.py": "import time\nts = int(time.time() * 1000)\n"})
+    results = by_path(run(tmp_path, helper="app.utils:get_timestamp"))
+    utils = results["app/utils.py"].after.decode()  # type: ignore[attr-defined]
+    assert "import app.utils" not in utils and "from app.utils" not in utils
+    assert "return int(time.time() * 1000)\n" in utils and "return get_timestamp() + 5" in utils
+
+
+def test_created_module_goes_into_the_package_wherever_it_lives(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "python/ccxt/__init__.py": "",
+            "python/ccxt/base/__init__.py": "",
+            "python/ccxt/base/exchange.py": "import time\n\ndef ms():\n    return int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path, helper="ccxt.utils.clock:get_timestamp")
+    created = {r.path: r for r in outcome.results if r.status is Status.CREATED}
+    assert set(created) == {"python/ccxt/utils/__init__.py", "python/ccxt/utils/clock.py"}
+    assert b"def get_timestamp() -> int:" in created["python/ccxt/utils/clock.py"].after  # type: ignore[operator]
+    assert b"skip-file" not in created["python/ccxt/utils/clock.py"].after  # type: ignore[operator]
+
+
+def test_appended_helper_does_not_shadow_the_modules_datetime(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/utils.py": "import datetime\n\ndef today():\n    return datetime.date.today()\n",
+            "pkg/m.py": "import time\n\ndef f():\n    return int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path, helper="pkg.utils:get_timestamp")
+    api.write(outcome.modified, tmp_path)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for name in ("pkg", "pkg.utils", "pkg.m"):
+            sys.modules.pop(name, None)
+        utils = importlib.import_module("pkg.utils")
+        m = importlib.import_module("pkg.m")
+        assert utils.today() == __import__("datetime").date.today()
+        before = time.time_ns() // 1_000_000 - 1
+        assert before <= m.f() <= time.time_ns() // 1_000_000
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("pkg", "pkg.utils", "pkg.m"):
+            sys.modules.pop(name, None)
+
+
+def test_a_configured_helper_that_is_not_epoch_ms_is_not_used_unless_trusted(tmp_path: Path) -> None:
+    from codemods.transforms.timestamp import TimestampOptions
+
+    write_tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/utils.py": "import time\n\ndef get_timestamp():\n    return time.strftime('%H:%M:%S')\n",
+            "pkg/m.py": "import time\nts = int(time.time() * 1000)\n",
+        },
+    )
+    outcome = run(tmp_path, helper="pkg.utils:get_timestamp")
+    assert not outcome.modified
+    assert any(f.kind is Kind.WARNING and "trust-helper" in f.message for f in outcome.findings)
+    config = {"timestamp": TimestampOptions(helper="pkg.utils:get_timestamp", trust_helper=True)}
+    options = Options(root=tmp_path, project_root=tmp_path, only=("timestamp",), jobs=1, codemod_config=config)
+    assert [r.path for r in api.run_paths([tmp_path], options).modified] == ["pkg/m.py"]
+
+
+def test_reexported_and_still_patched_names(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "clock.py": "import time\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n",
+            "m.py": 'import time\n__all__ = ["time", "f"]\n\ndef f():\n    return int(time.time() * 1000)\n',
+            "test_m.py": 'import time\nimport m\n\ndef test_f(monkeypatch):\n    monkeypatch.setattr(time, "time", lambda: 1.0)\n    assert m.f() == 1000\n',
+        },
+    )
+    outcome = run(tmp_path)
+    m = by_path(outcome)["m.py"].after.decode()  # type: ignore[attr-defined]
+    assert m.startswith("import time\n") and "return get_timestamp()" in m  # re-exported: import kept
+    warnings = [f for f in outcome.findings if f.kind is Kind.WARNING]
+    assert [(f.path, f.line) for f in warnings] == [("test_m.py", 5)]
+
+
+def test_an_existing_import_of_the_helper_module_is_not_a_new_cycle(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/clock.py": "import time\n\nfrom pkg import client\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n",
+            "pkg/client.py": "import time\n\nfrom pkg import clock\n\ndef f():\n    return int(time.time() * 1000)\n",
+        },
+    )
+    client = by_path(run(tmp_path))["pkg/client.py"]
+    assert client.after is not None and b"return get_timestamp()" in client.after  # type: ignore[attr-defined]

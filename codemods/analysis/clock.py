@@ -82,12 +82,17 @@ class ClockMatcher:
         )
 
     def int_of(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The single argument of a builtin ``int(...)`` call whose argument is arithmetic, else None."""
+        """The argument of a builtin ``int(...)`` call shaped like ms arithmetic, else None.
+
+        The shape (``x * 1000``, ``x // 10**6``, ``x * 1000 +/- y``) is checked on
+        the syntax first: resolving names is the expensive part, and most ``int()``
+        calls in real code convert something else.
+        """
         if not (isinstance(node, cst.Call) and len(node.args) == 1):
             return None
         arg = node.args[0]
-        if arg.keyword is not None or arg.star or not isinstance(arg.value, cst.BinaryOperation):
-            return None  # checked first: resolving names is the expensive part
+        if arg.keyword is not None or arg.star or not _ms_shaped(arg.value):
+            return None
         if "builtins.int" not in self.qnames(node.func):
             return None
         return arg.value
@@ -98,6 +103,24 @@ class ClockMatcher:
         if inner is not None and (self.is_seconds_times_1000(inner) or self.is_ns_floordiv(inner)):
             return True
         return self.is_ns_floordiv(node)
+
+
+def _times_1000(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.BinaryOperation)
+        and isinstance(node.operator, cst.Multiply)
+        and 1000 in (literal_value(node.left), literal_value(node.right))
+    )
+
+
+def _ms_shaped(node: cst.BaseExpression) -> bool:
+    if not isinstance(node, cst.BinaryOperation):
+        return False
+    if isinstance(node.operator, (cst.Add, cst.Subtract)):
+        return _times_1000(node.left)
+    if isinstance(node.operator, cst.FloorDivide):
+        return literal_value(node.right) == 1_000_000
+    return _times_1000(node)
 
 
 def literal_value(node: cst.BaseExpression) -> int | float | None:
@@ -121,14 +144,42 @@ def literal_value(node: cst.BaseExpression) -> int | float | None:
     return None
 
 
-def is_provably_int(node: cst.BaseExpression, qnames: Callable[[cst.CSTNode], set[str]]) -> bool:
-    """Int literals, ``int(...)``/``len(...)`` calls and +,-,* of those."""
+# An offset this small cannot move "now in ms" (about 1.7e12) across zero or a
+# power of two before 2039, so int(now_ms + k) == int(now_ms) + k exactly.
+MAX_OFFSET = 10**11
+
+
+def int_literal(node: cst.BaseExpression) -> int | None:
+    """The value of an int literal expression (+, -, * of int literals), else None."""
     if isinstance(node, cst.Integer):
-        return True
+        return int(node.value.replace("_", ""), 0)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
-        return is_provably_int(node.expression, qnames)
+        value = int_literal(node.expression)
+        return None if value is None else (-value if isinstance(node.operator, cst.Minus) else value)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
-        return is_provably_int(node.left, qnames) and is_provably_int(node.right, qnames)
-    if isinstance(node, cst.Call):
-        return bool(qnames(node.func) & {"builtins.int", "builtins.len"})
-    return False
+        left, right = int_literal(node.left), int_literal(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.operator, cst.Add):
+            return left + right
+        return left - right if isinstance(node.operator, cst.Subtract) else left * right
+    return None
+
+
+def is_safe_offset(
+    node: cst.BaseExpression, operator: cst.BaseBinaryOp, qnames: Callable[[cst.CSTNode], set[str]]
+) -> bool:
+    """Whether ``int(now_ms <operator> node) == int(now_ms) <operator> node`` holds for sure.
+
+    ``int()`` truncates toward zero, so this needs an int offset that keeps the sum
+    positive and exact: a small int literal, or ``+ len(...)``. ``- int(x)`` is not
+    safe (x may exceed now), nor is ``+ int(x)`` (x may be negative).
+    """
+    value = int_literal(node)
+    if value is not None:
+        return abs(value) < MAX_OFFSET
+    return (
+        isinstance(operator, cst.Add)
+        and isinstance(node, cst.Call)
+        and "builtins.len" in qnames(node.func)
+    )

@@ -30,7 +30,11 @@ def find_clock_patches(codemod: str, changed: Sequence[ProjectFile], project: Pr
     # Patching the clock itself also stops reaching rewritten code: the helper reads datetime.
     strings.extend([re.escape("time.time"), re.escape("time.time_ns")])
     string_re = re.compile(r"""['"](%s)['"]""" % "|".join(sorted(strings, key=len, reverse=True)))
-    attribute_re = re.compile(r"\b(%s)\.(time|datetime)\s*,\s*['\"](time|time_ns|now)['\"]" % "|".join(attributes))
+    # `patch.object(mod.time, "time")`, and pytest's `monkeypatch.setattr(time, "time", ...)`
+    # which patches the clock itself.
+    attribute_re = re.compile(
+        r"(?:\b(?:%s)\.|(?<![\w.]))(?:time|datetime)\s*,\s*['\"](?:time|time_ns|now)['\"]" % "|".join(attributes)
+    )
     findings = []
     for file in project.grep("patch"):
         findings.extend(_patch_findings(codemod, file, string_re, attribute_re))

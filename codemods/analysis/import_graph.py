@@ -54,6 +54,10 @@ def reachable(start: str, read: Callable[[str], tuple[str, bool] | None], limit:
         if source is None:
             continue
         text, is_package = source
+        if is_package and module != start:
+            # A package's __init__ is usually mid-import already when its modules
+            # import each other; following it makes every module look cyclic.
+            continue
         for name in top_level_imports(text, module, is_package):
             # `import a.b.c` imports a, a.b and a.b.c.
             parts = name.split(".")

@@ -3,53 +3,45 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import libcst as cst
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import ParentNodeProvider, QualifiedNameProvider, ScopeProvider
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import QualifiedNameProvider, ScopeProvider
 
-from codemods.analysis.clock import ClockMatcher, is_provably_int
+from codemods.analysis.clock import ClockMatcher, is_safe_offset
 from codemods.analysis.clock_patches import find_clock_patches
-from codemods.analysis.import_graph import reachable
-from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged, metadata_get
-from codemods.imports import is_docstring, orphaned_imports, remove_top_level_imports
+from codemods.analysis.import_graph import top_level_imports
+from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
+from codemods.imports import exported_names, orphaned_imports, remove_top_level_imports
 from codemods.models import Finding, Kind
-
-DEFAULT_NAME = "get_timestamp"
-HELPER_TEMPLATE = '''
-
-def {name}() -> int:
-    """Current UTC time as integer milliseconds since the Unix epoch."""
-    return int(datetime.now(timezone.utc).timestamp() * 1000)
-'''
-MODULE_TEMPLATE = '''"""Time helpers shared across the project (created by `codemods timestamp`)."""
-
-from datetime import datetime, timezone
-''' + HELPER_TEMPLATE
-
+from codemods.transforms.timestamp_helper import (
+    DEFAULT_NAME,
+    Resolved,
+    defines,
+    find_helpers,
+    locate,
+    parse_spec,
+    plan_creation,
+    project_folder,
+    returns_epoch_ms,
+    with_import_graph,
+)
 
 @dataclass(frozen=True)
 class TimestampOptions:
     """``[tool.codemods.timestamp]``."""
 
     helper: str | None = None  # "package.module:function"; found in the checkout when unset
+    # A configured helper whose body is not recognisably "UTC epoch ms" is not
+    # used unless trusted: rewriting to a helper that returns something else
+    # would change every call site.
+    trust_helper: bool = False
 
-
-@dataclass(frozen=True)
-class Resolved:
-    """What each file needs, resolved once per run by ``Timestamp.plan``."""
-
-    module: str | None  # None: no helper known, report sites instead of rewriting
-    name: str = DEFAULT_NAME
-    path: str | None = None  # the helper module's path relative to the root, if known
-    # A helper found (not configured) serves only files under its project folder:
-    # a checkout may hold several projects (examples, vendored code) that cannot import it.
-    within: str | None = None
-    # Modules the helper module imports at import time (directly or not): they
-    # cannot import the helper back without an import cycle.
-    imported_by_helper: frozenset[str] = frozenset()
+    def __post_init__(self) -> None:
+        if self.helper is not None:
+            parse_spec(self.helper)
 
 
 class Timestamp(PythonCodemod):
@@ -161,7 +153,8 @@ class Timestamp(PythonCodemod):
             options={"helper": "app.utils:get_timestamp"},
         ),
         Unchanged(
-            "import time\n\ndef later(offset):\n    return int(time.time() * 1000 + offset)\n",
+            "import time\n\ndef later(offset, deadline_ms):\n"
+            "    return int(time.time() * 1000 + offset), int(time.time() * 1000 - int(deadline_ms))\n",
             options={"helper": "app.utils:get_timestamp"},
         ),
         Unchanged(
@@ -206,6 +199,7 @@ class Timestamp(PythonCodemod):
         self._helper_defined = False  # in the helper's module: is the def above us?
         self.cyclic = False
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
+        self._parents: list[cst.CSTNode] = []  # the path from the module to the current node
 
     # -- resolution ------------------------------------------------------------
     @staticmethod
@@ -225,6 +219,8 @@ class Timestamp(PythonCodemod):
         # Outside the found helper's project folder the helper is not importable: stay quiet.
         self.helper_usable = not helper.within or self.file.path.startswith(helper.within + "/")
         self.cyclic = bool(self.file.module) and self.file.module in helper.imported_by_helper
+        if self.cyclic and helper.module in top_level_imports(node.code, self.file.module or ""):
+            self.cyclic = False  # it imports the helper module already: no new cycle
         self.in_helper_module = helper.module is not None and (
             helper.path == self.file.path or helper.module == self.file.module
         )
@@ -314,8 +310,11 @@ class Timestamp(PythonCodemod):
             and isinstance(inner.operator, (cst.Add, cst.Subtract))
             and self.match.is_seconds_times_1000(inner.left)
         ):
-            if not is_provably_int(inner.right, self._qnames):
-                self.report(original, "offset is not provably an int (int() of a float sum): not rewritten")
+            if not is_safe_offset(inner.right, inner.operator, self._qnames):
+                self.report(
+                    original,
+                    "offset is not a small int literal (int() truncates the float sum toward zero): not rewritten",
+                )
                 return updated
             new = cst.BinaryOperation(
                 left=self._helper_call(),
@@ -352,14 +351,21 @@ class Timestamp(PythonCodemod):
         inner = updated.args[0].value
         return inner.with_changes(lpar=updated.lpar, rpar=updated.rpar)
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._parents.append(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        result = super().on_leave(original_node, updated_node)  # leave_* sees itself on top
+        self._parents.pop()
+        return result
+
     def _needs_parens(self, original: cst.CSTNode) -> bool:
+        """Whether `helper() +/- k` must be parenthesised where ``original`` stood."""
         if original.lpar:  # type: ignore[attr-defined]
             return False
-        parents = self.context.wrapper.resolve(ParentNodeProvider)  # type: ignore[union-attr]
-        parent = parents.get(original)
-        return not isinstance(
-            parent, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Arg, cst.Element, cst.DictElement, cst.Expr)
-        )
+        parent = self._parents[-2] if len(self._parents) > 1 else None
+        return not isinstance(parent, _LOOSER_THAN_ADDITION)
 
     def _rewrite(
         self, original: cst.BaseExpression, updated: cst.BaseExpression, new: cst.BaseExpression
@@ -394,7 +400,7 @@ class Timestamp(PythonCodemod):
         if not self.in_helper_module:
             asname = None if self.local_name == self.options.name else self.local_name
             self.add_import(self.options.module, self.options.name, asname)  # type: ignore[arg-type]
-        orphans = orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider))
+        orphans = orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
         if orphans:
             updated, elsewhere = remove_top_level_imports(original, updated, orphans)
             if elsewhere:  # imports inside functions or `if` blocks: let libcst handle them
@@ -406,15 +412,14 @@ class Timestamp(PythonCodemod):
     @classmethod
     def plan(cls, project: Project, options: TimestampOptions) -> Plan:
         if options.helper:
-            resolved = _with_import_graph(resolve_configured(options.helper, project), project)
-            return Plan(options=resolved, **_creation(project, resolved))
+            return cls._plan_configured(project, options)
         found = find_helpers(project)
         if len(found) == 1:
             path, module = found[0]
-            within = _project_folder(path, module)
+            within = project_folder(path, module)
             note = f"using {module}:{DEFAULT_NAME} (found in {path}) for files under {within or '.'}/"
             return Plan(
-                options=_with_import_graph(
+                options=with_import_graph(
                     Resolved(module=module, name=DEFAULT_NAME, path=path, within=within), project
                 ),
                 findings=(Finding(cls.NAME, "", 0, note, Kind.NOTE),),
@@ -430,6 +435,24 @@ class Timestamp(PythonCodemod):
         return Plan(options=Resolved(module=None), findings=(Finding(cls.NAME, "", 0, message, Kind.NOTE),))
 
     @classmethod
+    def _plan_configured(cls, project: Project, options: TimestampOptions) -> Plan:
+        helper = resolve_configured(options.helper, project)
+        spec = f"{helper.module}:{helper.name}"
+        if helper.path is not None:
+            text = project.read(helper.path) or ""
+            if defines(text, helper.name) and not options.trust_helper and not returns_epoch_ms(text, helper.name):
+                message = (
+                    f"{spec} is not recognisably `return int(... UTC now ... * 1000)`: not used. "
+                    "Fix it, or set trust-helper = true in [tool.codemods.timestamp]"
+                )
+                return Plan(options=Resolved(module=None), findings=(Finding(cls.NAME, helper.path, 0, message, Kind.WARNING),))
+        creation = plan_creation(project, helper)
+        if helper.path is None and not creation:
+            message = f"cannot place a new module {helper.module} inside the checkout: create it, or point helper at an existing module"
+            return Plan(options=Resolved(module=None), findings=(Finding(cls.NAME, "", 0, message, Kind.WARNING),))
+        return Plan(options=with_import_graph(helper, project), **creation)
+
+    @classmethod
     def after_run(cls, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
         return find_clock_patches(cls.NAME, changed, project)
 
@@ -437,112 +460,18 @@ class Timestamp(PythonCodemod):
 def resolve_configured(helper: str | None, project: Project | None) -> Resolved:
     if not helper:
         return Resolved(module=None)
-    module, _, name = helper.partition(":")
-    name = name or DEFAULT_NAME
-    path = project.path_of_module(module) if project is not None else None
-    return Resolved(module=module, name=name, path=path)
+    module, name = parse_spec(helper)
+    return Resolved(module=module, name=name, path=locate(project, module) if project is not None else None)
 
 
-def _with_import_graph(helper: Resolved, project: Project) -> Resolved:
-    if helper.module is None or helper.path is None:
-        return helper
-
-    def read(module: str) -> tuple[str, bool] | None:
-        path = project.path_of_module(module)
-        text = project.read(path) if path else None
-        return (text, path.endswith("__init__.py")) if text is not None and path else None
-
-    return replace(helper, imported_by_helper=frozenset(reachable(helper.module, read)))
-
-
-def _project_folder(path: str, module: str) -> str:
-    """The folder files must be under to import ``module`` (a src/ layout's parent)."""
-    parts = path.split("/")
-    depth = len(module.split(".")) + (1 if parts[-1] == "__init__.py" else 0)
-    base = parts[:-depth]
-    if base and base[-1] in ("src", "lib"):
-        base = base[:-1]
-    return "/".join(base)
-
-
-def _creation(project: Project, helper: Resolved) -> dict[str, Any]:
-    """Create the configured helper module, or append the function to it, when missing."""
-    if helper.path is None:
-        path = _new_module_path(project, helper.module or "")
-        return {"creates": ((path, MODULE_TEMPLATE.format(name=helper.name)),)}
-    text = project.read(helper.path) or ""
-    if re.search(rf"^(async\s+)?def\s+{re.escape(helper.name)}\b|^{re.escape(helper.name)}\s*=", text, re.MULTILINE):
-        return {}
-    return {"finish": ((helper.path, lambda text: append_helper(text, helper.name)),)}
-
-
-def _new_module_path(project: Project, module: str) -> str:
-    parts = module.split(".")
-    base = project.project_root
-    # A src layout keeps packages under src/ when the top package lives there.
-    if not (base / parts[0]).exists() and (base / "src" / parts[0]).is_dir():
-        base = base / "src"
-    return project.relative(base.joinpath(*parts[:-1]) / f"{parts[-1]}.py")
-
-
-def append_helper(text: str, name: str) -> str:
-    """Add the helper function (and its imports) to an existing module."""
-    from libcst.codemod import CodemodContext
-
-    module = cst.parse_module(text)
-    newline = module.default_newline
-    body = HELPER_TEMPLATE.format(name=name).lstrip("\n").replace("\n", newline)
-    separator = newline * (2 if text.strip() else 0)
-    code = module.code.rstrip("\r\n") + (newline if text.strip() else "") + separator + body
-    context = CodemodContext()
-    AddImportsVisitor.add_needed_import(context, "datetime", "datetime")
-    AddImportsVisitor.add_needed_import(context, "datetime", "timezone")
-    return AddImportsVisitor(context).transform_module(cst.parse_module(code)).code
-
-
-def find_helpers(project: Project) -> list[tuple[str, str]]:
-    """(path, module) of every module-level ``def get_timestamp()`` that returns UTC ms."""
-    from libcst.metadata import MetadataWrapper
-
-    found = []
-    for file in project.grep(f"def {DEFAULT_NAME}"):
-        try:
-            wrapper = MetadataWrapper(cst.parse_module(file.text))
-        except cst.ParserSyntaxError:
-            continue
-        names = wrapper.resolve(QualifiedNameProvider)
-        matcher = ClockMatcher(lambda node: {q.name for q in metadata_get(names, node, ())})
-        for statement in wrapper.module.body:
-            if (
-                isinstance(statement, cst.FunctionDef)
-                and statement.name.value == DEFAULT_NAME
-                and statement.asynchronous is None
-                and not _required_params(statement)
-                and _returns_epoch_ms(statement, matcher)
-                and file.module
-            ):
-                found.append((file.path, file.module))
-    return found
-
-
-def _required_params(func: cst.FunctionDef) -> bool:
-    params = func.params
-    return any(p.default is None for p in (*params.posonly_params, *params.params, *params.kwonly_params))
-
-
-def _returns_epoch_ms(func: cst.FunctionDef, matcher: ClockMatcher) -> bool:
-    body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
-    statements = [s for s in body if not is_docstring(s)]
-    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
-        return False
-    small = statements[0].body
-    return (
-        len(small) == 1
-        and isinstance(small[0], cst.Return)
-        and small[0].value is not None
-        and matcher.is_epoch_ms(small[0].value)
-    )
-
+# Places where `a + b` needs no parentheses: statements, arguments, containers,
+# comprehension results, lambda bodies, comparisons and boolean operators.
+_LOOSER_THAN_ADDITION = (
+    cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Arg, cst.Element, cst.DictElement,
+    cst.Expr, cst.Lambda, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp,
+    cst.FormattedStringExpression, cst.Comparison, cst.ComparisonTarget, cst.BooleanOperation,
+    cst.IfExp, cst.Index, cst.Yield,
+)
 
 # Files that neither import `time` nor call `.timestamp()` cannot match: never parsed.
 _PREFILTER = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n#]*\btime\b|\.timestamp[ \t]*\(", re.MULTILINE)

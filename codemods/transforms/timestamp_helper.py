@@ -1,0 +1,259 @@
+"""Where the timestamp helper lives: validate, locate, verify, create or extend it.
+
+Runs once per run in the planning step (``Timestamp.plan``); everything here
+works on the checkout as a whole, never on one file being transformed.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
+
+from codemods.analysis.clock import ClockMatcher
+from codemods.analysis.import_graph import reachable
+from codemods.base import OptionError, Project, metadata_get
+from codemods.imports import insert_import, is_docstring
+
+DEFAULT_NAME = "get_timestamp"
+_SPEC = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::([A-Za-z_]\w*))?$")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What each file needs, resolved once per run by ``Timestamp.plan``."""
+
+    module: str | None  # None: no usable helper, report sites instead of rewriting
+    name: str = DEFAULT_NAME
+    path: str | None = None  # the helper module's path relative to the root, if it exists
+    # A helper found (not configured) serves only files under its project folder:
+    # a checkout may hold several projects (examples, vendored code) that cannot import it.
+    within: str | None = None
+    # Modules the helper module imports at import time (directly or not): they
+    # cannot import the helper back without an import cycle.
+    imported_by_helper: frozenset[str] = frozenset()
+
+
+def parse_spec(value: str) -> tuple[str, str]:
+    """``"package.module:function"`` -> (module, function); OptionError when malformed."""
+    match = _SPEC.match(value)
+    parts = value.replace(":", ".").split(".")
+    if match is None or any(keyword.iskeyword(part) for part in parts):
+        raise OptionError("helper", f"helper must look like 'package.module:function', got {value!r}")
+    module, name = match.group(1), match.group(2) or DEFAULT_NAME
+    if module.split(".", 1)[0] in sys.stdlib_module_names:
+        raise OptionError("helper", f"helper module {module!r} would shadow the standard library; pick another name")
+    return module, name
+
+
+def locate(project: Project, module: str) -> str | None:
+    """The file of ``module``: by package structure, else by path (packages without __init__.py)."""
+    exact = project.path_of_module(module)
+    if exact is not None:
+        return exact
+    stem = module.replace(".", "/")
+    candidates = [
+        path
+        for path in project.modules
+        for suffix in (f"{stem}.py", f"{stem}/__init__.py")
+        if path == suffix or path.endswith("/" + suffix)
+    ]
+    return min(candidates, key=len) if candidates else None
+
+
+def new_module_files(project: Project, module: str) -> list[tuple[str, str]] | None:
+    """Files to create for ``module`` (packages included), inside the checkout, or None.
+
+    The module goes into the existing package of the checkout that is its
+    longest prefix (wherever that package lives: src/, python/...); without one,
+    at the project root.
+    """
+    parts = module.split(".")
+    base: str | None = None
+    missing = parts[:-1]
+    for k in range(len(parts) - 1, 0, -1):
+        package = project.path_of_module(".".join(parts[:k]))
+        if package is not None and package.endswith("__init__.py"):
+            base, missing = package.rsplit("/", 1)[0] if "/" in package else "", parts[k:-1]
+            break
+    if base is None:
+        root = project.project_root
+        if (root / "src").is_dir() and not (root / parts[0]).exists():
+            root = root / "src"  # a src layout
+        base = project.relative(root)
+        base = "" if base == "." else base
+        if base.startswith(".."):
+            return None
+    files: list[tuple[str, str]] = []
+    folder = base
+    for package in missing:
+        folder = f"{folder}/{package}" if folder else package
+        files.append((f"{folder}/__init__.py", ""))
+    files.append((f"{folder}/{parts[-1]}.py" if folder else f"{parts[-1]}.py", ""))
+    return files
+
+
+def module_template(name: str) -> str:
+    text = resources.files("codemods.templates").joinpath("timestamp.py").read_text(encoding="utf-8")
+    text = text.split("\n", 1)[1]  # drop the template's own skip-file line
+    return text.replace(f"def {DEFAULT_NAME}(", f"def {name}(")
+
+
+def function_of(text: str, name: str) -> cst.FunctionDef | None:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return None
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return statement
+    return None
+
+
+def defines(text: str, name: str) -> bool:
+    """Whether the module binds ``name`` at top level (a def, an assignment, an import)."""
+    pattern = rf"^(?:async\s+)?def\s+{re.escape(name)}\b|^{re.escape(name)}\s*[:=]|^(?:from|import)\b[^\n]*\b{re.escape(name)}\b"
+    return re.search(pattern, text, re.MULTILINE) is not None
+
+
+def returns_epoch_ms(text: str, name: str) -> bool:
+    """Whether module-level ``def name()`` takes no required argument and returns UTC epoch ms."""
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(text))
+    except cst.ParserSyntaxError:
+        return False
+    names = wrapper.resolve(QualifiedNameProvider)
+    matcher = ClockMatcher(lambda node: {q.name for q in metadata_get(names, node, ())})
+    for statement in wrapper.module.body:
+        if (
+            isinstance(statement, cst.FunctionDef)
+            and statement.name.value == name
+            and statement.asynchronous is None
+            and not _required_params(statement)
+            and _returns(statement, matcher)
+        ):
+            return True
+    return False
+
+
+def find_helpers(project: Project) -> list[tuple[str, str]]:
+    """(path, module) of every module-level ``def get_timestamp()`` that returns UTC ms."""
+    from codemods.engine import SKIP_FILE  # the same opt-out the engine honours
+
+    top_level_def = re.compile(rf"^def {DEFAULT_NAME}\b", re.MULTILINE)
+    found = []
+    for file in project.grep(f"def {DEFAULT_NAME}"):
+        if SKIP_FILE.search(file.text[:4096]) or not (file.module and top_level_def.search(file.text)):
+            continue
+        if returns_epoch_ms(file.text, DEFAULT_NAME):
+            found.append((file.path, file.module))
+    return found
+
+
+def _required_params(func: cst.FunctionDef) -> bool:
+    params = func.params
+    return any(p.default is None for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+
+
+def _returns(func: cst.FunctionDef, matcher: ClockMatcher) -> bool:
+    body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+    statements = [s for s in body if not is_docstring(s)]
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+        return False
+    small = statements[0].body
+    return (
+        len(small) == 1
+        and isinstance(small[0], cst.Return)
+        and small[0].value is not None
+        and matcher.is_epoch_ms(small[0].value)
+    )
+
+
+def project_folder(path: str, module: str) -> str:
+    """The folder files must be under to import ``module`` (a src/ layout's parent)."""
+    parts = path.split("/")
+    depth = len(module.split(".")) + (1 if parts[-1] == "__init__.py" else 0)
+    base = parts[:-depth]
+    if base and base[-1] in ("src", "lib"):
+        base = base[:-1]
+    return "/".join(base)
+
+
+def with_import_graph(helper: Resolved, project: Project) -> Resolved:
+    if helper.module is None or helper.path is None:
+        return helper
+
+    def read(module: str) -> tuple[str, bool] | None:
+        path = project.path_of_module(module)
+        text = project.read(path) if path else None
+        return (text, path.endswith("__init__.py")) if text is not None and path else None
+
+    return replace(helper, imported_by_helper=frozenset(reachable(helper.module, read)))
+
+
+def append_helper(text: str, name: str) -> str:
+    """``text`` with the helper function added at the end, without disturbing its names.
+
+    The body uses whatever ``datetime`` binding the module already has; when the
+    module binds ``datetime``/``timezone`` to something else, the function imports
+    them locally instead of shadowing the module's names.
+    """
+    module = cst.parse_module(text)
+    bound = _module_bindings(module)
+    expression = "int(datetime.now(timezone.utc).timestamp() * 1000)"
+    local_import = False
+    add_import = False
+    if bound.get("datetime") == {"datetime"}:
+        expression = "int(datetime.datetime.now(datetime.timezone.utc).timestamp() * 1000)"
+    elif bound.get("datetime") == {"datetime.datetime"} and bound.get("timezone") == {"datetime.timezone"}:
+        pass
+    elif "datetime" not in bound and "timezone" not in bound:
+        add_import = True
+    else:
+        local_import = True
+    body = [
+        f"def {name}() -> int:",
+        '    """Current UTC time as integer milliseconds since the Unix epoch."""',
+        *(["    from datetime import datetime, timezone", ""] if local_import else []),
+        f"    return {expression}",
+    ]
+    newline = module.default_newline
+    code = module.code.rstrip("\r\n")
+    code = (code + newline * 3 if code else "") + newline.join(body) + newline
+    result = cst.parse_module(code)
+    if add_import:
+        result = insert_import(result, "datetime", "datetime")
+        result = insert_import(result, "datetime", "timezone")
+    return result.code
+
+
+def _module_bindings(module: cst.Module) -> dict[str, set[str]]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    scope = wrapper.resolve(ScopeProvider).get(module)
+    bound: dict[str, set[str]] = {}
+    if scope is None:
+        return bound
+    for assignment in scope.assignments:
+        names = {q.name for q in scope.get_qualified_names_for(assignment.name)}
+        bound.setdefault(assignment.name, set()).update(names)
+    return bound
+
+
+def plan_creation(project: Project, helper: Resolved) -> dict[str, Any]:
+    """Plan fields to create the helper module, or to append the function to it."""
+    if helper.path is None:
+        files = new_module_files(project, helper.module or "")
+        if files is None:
+            return {}
+        *packages, (path, _) = files
+        return {"creates": (*packages, (path, module_template(helper.name)))}
+    text = project.read(helper.path) or ""
+    if defines(text, helper.name):
+        return {}
+    return {"finish": ((helper.path, lambda current: append_helper(current, helper.name)),)}
