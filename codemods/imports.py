@@ -91,6 +91,24 @@ def first_use_at_import_time(body: Sequence[cst.BaseStatement], name: str) -> in
     return None
 
 
+def import_statement(module: str, name: str, asname: str | None = None) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        body=[cst.ImportFrom(module=cst.parse_expression(module), names=[_alias(name, asname)])]  # type: ignore[arg-type]
+    )
+
+
+def has_import_from(tree: cst.Module, module: str, name: str) -> bool:
+    """Whether the import region already has a ``from module import ...`` to merge into."""
+    body = tree.body
+    for statement in body[: import_region(body, first_use_at_import_time(body, name))]:
+        if _is_import_line(statement):
+            for small in statement.body:  # type: ignore[attr-defined]
+                if isinstance(small, cst.ImportFrom) and _module_name(small) == module:
+                    if not isinstance(small.names, cst.ImportStar):
+                        return True
+    return False
+
+
 def insert_import(tree: cst.Module, module: str, name: str, asname: str | None = None) -> cst.Module:
     """``tree`` with ``from module import name [as asname]``.
 
@@ -119,15 +137,7 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
             body[index] = statement.with_changes(body=smalls)
             return tree.with_changes(body=body)
     point, new_group = _insertion_point(body[:region], module)
-    new = cst.SimpleStatementLine(
-        body=[
-            cst.ImportFrom(
-                module=cst.parse_expression(module),  # type: ignore[arg-type]
-                names=[_alias(name, asname)],
-            )
-        ],
-        leading_lines=[cst.EmptyLine()] if new_group else [],
-    )
+    new = import_statement(module, name, asname).with_changes(leading_lines=[cst.EmptyLine()] if new_group else [])
     if point < len(body) and not _is_import_line(body[point]) and not body[point].leading_lines:
         if point == 0 or is_docstring(body[point - 1]):
             # No import block to join: keep the new import apart from the code after it.
@@ -156,6 +166,11 @@ def _append_alias(node: cst.ImportFrom, name: str, asname: str | None) -> list[c
             separator = cst.Comma(whitespace_after=node.lpar.whitespace_after)
         return [*names[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    keys = [alias.evaluated_name.lower() for alias in names]
+    if keys == sorted(keys):  # keep a sorted list sorted (isort/ruff order)
+        position = sum(1 for key in keys if key < name.lower())
+        if position < len(names):
+            return [*names[:position], new.with_changes(comma=comma), *names[position:]]
     return [*names[:-1], last.with_changes(comma=comma), new]
 
 
@@ -205,14 +220,19 @@ def remove_top_level_imports(
     original: cst.Module,
     updated: cst.Module,
     orphans: list[tuple[cst.CSTNode, str]],
-) -> tuple[cst.Module, list[tuple[cst.CSTNode, str]]]:
+    fill: cst.SimpleStatementLine | None = None,
+    fill_before: int | None = None,
+) -> tuple[cst.Module, list[tuple[cst.CSTNode, str]], bool]:
     """Drop the named bindings of top-level import statements.
 
     ``orphans`` are (original Import/ImportFrom node, bound name). The transform
     that produced ``updated`` must not have added or removed top-level statements,
-    so indexes match. Returns the new module and the orphans that were not
-    top-level (the caller hands those to libcst's RemoveImportsVisitor). Comments
-    above a removed statement move to the next statement instead of vanishing.
+    so indexes match. Returns the new module, the orphans that were not
+    top-level (the caller hands those to libcst's RemoveImportsVisitor), and
+    whether ``fill`` was used: a statement removed whole that was the last import
+    before index ``fill_before`` is replaced by ``fill`` (the import that takes
+    its place, e.g. below ``sys.path`` set-up), keeping its leading lines. Otherwise comments above a removed statement move
+    to the next statement instead of vanishing.
     """
     where: dict[int, tuple[int, int]] = {}
     for index, statement in enumerate(original.body):
@@ -228,7 +248,8 @@ def remove_top_level_imports(
         else:
             rest.append((node, name))
     if not remove or len(original.body) != len(updated.body):
-        return updated, orphans if remove else rest
+        return updated, (orphans if remove else rest), False
+    filled = False
     body: list[cst.BaseStatement | None] = list(updated.body)
     for (index, small_index), names in remove.items():
         statement = body[index]
@@ -251,10 +272,25 @@ def remove_top_level_imports(
         if remaining:
             remaining[-1] = remaining[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             body[index] = statement.with_changes(body=remaining)
+        elif fill is not None and not filled and _last_import_before(body, index, fill_before):
+            body[index] = fill.with_changes(leading_lines=statement.leading_lines)
+            filled = True
         else:
             body[index] = None
             _carry_comments(body, index, statement)
-    return updated.with_changes(body=[s for s in body if s is not None]), rest
+    return updated.with_changes(body=[s for s in body if s is not None]), rest, filled
+
+
+def _last_import_before(body: Sequence[cst.BaseStatement | None], index: int, limit: int | None) -> bool:
+    """Whether ``index`` is before ``limit`` and no import line follows it before a def or class."""
+    if limit is not None and index >= limit:
+        return False
+    for statement in body[index + 1 : limit]:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            break
+        if statement is not None and _is_import_line(statement):
+            return False
+    return True
 
 
 def _carry_comments(body: list[cst.BaseStatement | None], index: int, removed: cst.SimpleStatementLine) -> None:

@@ -24,6 +24,8 @@ from codemods.imports import insert_import, remove_top_level_imports
         # A late import below a def is deliberate: neither merged into nor followed.
         ("import os\n\ndef f():\n    pass\n\nfrom app.t import a\n", "import os\n\nfrom app.t import now\n\ndef f():\n    pass\n\nfrom app.t import a\n"),
         ("from app.t import a\n", "from app.t import a, now\n"),
+        ("from app.t import a, z\n", "from app.t import a, now, z\n"),
+        ("from app.t import z, a\n", "from app.t import z, a, now\n"),
         ("from app.t import (\n    a,\n)\n", "from app.t import (\n    a,\n    now,\n)\n"),
         ("from app.t import now\n", "from app.t import now\n"),
         ("from __future__ import annotations\nimport os\n", "from __future__ import annotations\nimport os\n\nfrom app.t import now\n"),
@@ -67,7 +69,8 @@ def test_remove_top_level_imports(before: str, statement: int, name: str, after:
         orphans = [(node, name)]
     else:
         orphans = [_orphan(module, statement, name)]
-    new, rest = remove_top_level_imports(module, module, orphans)
+    new, rest, filled = remove_top_level_imports(module, module, orphans)
+    assert not filled
     assert rest == []
     assert new.code == after
 
@@ -75,6 +78,6 @@ def test_remove_top_level_imports(before: str, statement: int, name: str, after:
 def test_nested_imports_are_left_to_the_caller() -> None:
     module = cst.parse_module("def f():\n    import time\n    return 1\n")
     inner = module.body[0].body.body[0].body[0]  # type: ignore[attr-defined]
-    new, rest = remove_top_level_imports(module, module, [(inner, "time")])
+    new, rest, _ = remove_top_level_imports(module, module, [(inner, "time")])
     assert new.code == module.code
     assert rest == [(inner, "time")]

@@ -14,7 +14,15 @@ from codemods.analysis.clock import ClockMatcher, is_safe_offset
 from codemods.analysis.clock_patches import find_clock_patches
 from codemods.analysis.import_graph import top_level_imports
 from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
-from codemods.imports import exported_names, orphaned_imports, remove_top_level_imports
+from codemods.imports import (
+    exported_names,
+    first_use_at_import_time,
+    has_import_from,
+    import_statement,
+    insert_import,
+    orphaned_imports,
+    remove_top_level_imports,
+)
 from codemods.models import Finding, Kind
 from codemods.transforms.timestamp_helper import (
     DEFAULT_NAME,
@@ -397,15 +405,25 @@ class Timestamp(PythonCodemod):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.changes:
             return updated
-        if not self.in_helper_module:
-            asname = None if self.local_name == self.options.name else self.local_name
-            self.add_import(self.options.module, self.options.name, asname)  # type: ignore[arg-type]
+        name, module = self.local_name, self.options.module
+        asname = None if name == self.options.name else name
+        needs_import = not self.in_helper_module
+        # The new import takes the place of an import the rewrite orphaned (same
+        # spot, same blank lines) unless there is a `from helper_module import` to join.
+        fill = None
+        if needs_import and not has_import_from(updated, module, name):
+            fill = import_statement(module, self.options.name, asname)
         orphans = orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
+        filled = False
         if orphans:
-            updated, elsewhere = remove_top_level_imports(original, updated, orphans)
+            updated, elsewhere, filled = remove_top_level_imports(
+                original, updated, orphans, fill, first_use_at_import_time(updated.body, name)
+            )
             if elsewhere:  # imports inside functions or `if` blocks: let libcst handle them
                 for node in self._replaced:
                     RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
+        if needs_import and not filled:
+            updated = insert_import(updated, module, self.options.name, asname)  # type: ignore[arg-type]
         return updated
 
     # -- project-wide steps ---------------------------------------------------------
