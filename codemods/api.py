@@ -43,6 +43,13 @@ class Run:
     def modified(self) -> list[FileResult]:
         return [r for r in self.results if r.modified]
 
+    def mark_failed(self, failures: Iterable[tuple[str, str]]) -> None:
+        """Record files that could not be written as failed (status ERROR with the reason)."""
+        reasons = dict(failures)
+        self.results = [
+            replace(r, status=Status.ERROR, error=reasons[r.path]) if r.path in reasons else r for r in self.results
+        ]
+
 
 def run_paths(
     paths: Sequence[Path],
@@ -135,8 +142,10 @@ def _finish(run: Run, classes: Sequence[type], plans: dict[str, Plan], project: 
     by_path = {r.path: i for i, r in enumerate(run.results)}
     for cls in classes:
         plan = plans[cls.NAME]
-        run.findings.extend(plan.findings)
         changed = [r for r in run.results if r.changes.get(cls.NAME)]
+        relevant = changed or any(f.codemod == cls.NAME for r in run.results for f in r.findings)
+        # A note (how to configure, which helper was used) matters only where the codemod had work.
+        run.findings.extend(f for f in plan.findings if f.kind is not Kind.NOTE or relevant)
         if not changed:
             continue
         if cls.BEHAVIOUR_CHANGES:
@@ -145,7 +154,7 @@ def _finish(run: Run, classes: Sequence[type], plans: dict[str, Plan], project: 
             if path in by_path or (project.root / path).exists():
                 continue
             run.results.append(
-                FileResult(path, Status.CREATED, before=None, after=text.encode("utf-8"), changes={cls.NAME: 1})
+                FileResult(path, Status.CREATED, before=None, after=text.encode("utf-8"))
             )
             by_path[path] = len(run.results) - 1
         for path, edit in plan.finish:
@@ -180,10 +189,8 @@ def _apply_finish(
     except (DecodeError, Exception) as exc:  # the edit parses the module; keep the run going
         run.findings.append(Finding(name, path, 0, f"could not add the helper: {exc}", Kind.WARNING))
         return
-    changes = dict(result.changes)
-    changes[name] = changes.get(name, 0) + 1
     status = Status.CHANGED if result.status is not Status.ERROR else result.status
-    run.results[index] = replace(result, status=status, after=after, changes=changes)
+    run.results[index] = replace(result, status=status, after=after)
 
 
 def write(results: Iterable[FileResult], root: Path) -> list[tuple[str, str]]:

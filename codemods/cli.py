@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -122,6 +123,7 @@ def _run(
 ) -> int:
     from codemods import api, render
 
+    started = time.perf_counter()
     options = build_options(paths or (Path("."),), only, skip, exclude, jobs, config_file, include_generated)
     targets = [Path(p) for p in (paths or (Path("."),))]
     progress = _progress_bar() if not as_json and sys.stderr.isatty() else None
@@ -130,9 +132,9 @@ def _run(
     finally:
         if progress:
             progress.close()
-    failures = [(r.path, r.error or "") for r in run.results if r.status.value == "error"]
     if command == "apply":
-        failures += api.write(run.modified, options.root)
+        run.mark_failed(api.write(run.modified, options.root))
+    failures = [(r.path, r.error or "") for r in run.results if r.status.value == "error"]
     summary = run.summary()
     if failures:
         code = EXIT_FAILED
@@ -148,6 +150,7 @@ def _run(
         return code
     if command == "diff":
         _print_patch(render.patch(run.modified), color)
+    summary.elapsed = time.perf_counter() - started  # what the user waited, rendering included
     click.echo(render.summary_text(command, summary, run.results, run.behaviour_changes), err=True, nl=False)
     if failures:
         click.echo(render.failures_text(failures), err=True, nl=False)
@@ -176,13 +179,20 @@ def build_options(
         settings = config.load(config_path)
         selected_only = tuple(only) or settings.only
         selected_skip = (*settings.skip, *skip)
-        registry.select(selected_only, selected_skip)  # validates the names
+        if not registry.select(selected_only, selected_skip):  # also validates the names
+            click.echo("codemods: warning: no codemod selected (--only/--skip exclude them all)", err=True)
     except config.ConfigError as exc:
         raise UsageProblem(str(exc)) from None
     except registry.UnknownCodemod as exc:
         raise UsageProblem(f"{exc} (see `codemods list`)") from None
     git_root = find_git_root(first if first.is_dir() else first.parent)
-    root = git_root or Path.cwd().resolve()
+    # Diff paths are relative to the repository root; outside git, to the current
+    # directory when the targets are under it (else to their common folder), so
+    # that `git apply` run there accepts them.
+    folders = [str(p.resolve() if p.is_dir() else p.resolve().parent) for p in paths]
+    cwd = Path.cwd().resolve()
+    common = Path(os.path.commonpath([*folders]))
+    root = git_root or (cwd if common == cwd or cwd in common.parents else common)
     project_root = config_path.parent if config_path else (git_root or (first if first.is_dir() else first.parent))
     return Options(
         root=root,

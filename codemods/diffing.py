@@ -49,8 +49,7 @@ def unified_diff(path: str, before: bytes | None, after: bytes | None, context: 
         out.append(b"deleted file mode 100644\n")
     out.append(b"--- " + (b"/dev/null" if before is None else b"a/" + name) + b"\n")
     out.append(b"+++ " + (b"/dev/null" if after is None else b"b/" + name) + b"\n")
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
+    for group in _grouped_opcodes(old, new, context):
         first, last = group[0], group[-1]
         old_range = _range(first[1], last[2] - first[1])
         new_range = _range(first[3], last[4] - first[3])
@@ -65,6 +64,29 @@ def unified_diff(path: str, before: bytes | None, after: bytes | None, context: 
             for line in new[j1:j2]:
                 out.extend(_emit(b"+", line))
     return b"".join(out)
+
+
+def _grouped_opcodes(old: list[bytes], new: list[bytes], context: int) -> Iterator[list[tuple[str, int, int, int, int]]]:
+    """difflib's hunks, computed only over the middle that differs.
+
+    A codemod changes a few lines of a file that may have tens of thousands;
+    SequenceMatcher is quadratic in the worst case, so the common head and tail
+    (which git would show as context anyway) are cut off first.
+    """
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    keep = max(head - context, 0)  # context lines before the first change stay in view
+    matcher = difflib.SequenceMatcher(
+        None, old[keep : len(old) - tail + min(tail, context)], new[keep : len(new) - tail + min(tail, context)],
+        autojunk=False,
+    )
+    for group in matcher.get_grouped_opcodes(context):
+        yield [(tag, i1 + keep, i2 + keep, j1 + keep, j2 + keep) for tag, i1, i2, j1, j2 in group]
 
 
 def patch(items: Iterable[tuple[str, bytes | None, bytes | None]]) -> bytes:

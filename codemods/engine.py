@@ -65,7 +65,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
     if SKIP_FILE.search(header):
         return FileResult(job.path, Status.SKIPPED, before=data, error="`# codemods: skip-file`")
     if not job.include_generated and GENERATED.search(header):
-        return FileResult(job.path, Status.SKIPPED, before=data, error="generated file (@generated)")
+        return FileResult(job.path, Status.SKIPPED, before=data, error="generated file (marker in its header)")
 
     wanted = [cls for cls in classes if cls.wants(job.path, text, job.options.get(cls.NAME))]
     if not wanted:

@@ -109,7 +109,7 @@ class Summary:
         if result.status is not Status.CREATED:
             self.considered += 1
         self.parsed += result.parsed
-        self.changed += result.after is not None and result.status is not Status.CREATED
+        self.changed += result.status is Status.CHANGED
         self.created += result.status is Status.CREATED
         self.skipped += result.status is Status.SKIPPED
         if result.status is Status.ERROR:

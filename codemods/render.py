@@ -11,6 +11,7 @@ from codemods import __version__, diffing
 from codemods.models import FileResult, Finding, Kind, Status, Summary
 
 MAX_LISTED_FINDINGS = 40
+MAX_SKIPPED_PER_REASON = 10
 
 
 def patch(results: Sequence[FileResult]) -> bytes:
@@ -55,12 +56,25 @@ def summary_text(
     for name, notes in sorted(behaviour_changes.items()):
         for note in notes:
             lines.append(f"  behaviour change ({name}): {note}")
-    skipped_files = [r for r in results if r.status is Status.SKIPPED]
-    if skipped_files:
-        lines.append("skipped files:")
-        lines.extend(f"  {r.path}: {r.error}" for r in skipped_files[:MAX_LISTED_FINDINGS])
+    lines.extend(_skipped_files_block([r for r in results if r.status is Status.SKIPPED]))
     lines.extend(_findings_block(summary.findings))
     return "\n".join(lines) + "\n"
+
+
+def _skipped_files_block(skipped: Sequence[FileResult]) -> list[str]:
+    """Skipped files grouped by reason: a checkout of generated code lists a few, then counts."""
+    if not skipped:
+        return []
+    by_reason: dict[str, list[str]] = {}
+    for result in skipped:
+        by_reason.setdefault(result.error or "skipped", []).append(result.path)
+    lines = ["skipped files:"]
+    for reason, paths in by_reason.items():
+        shown = paths if len(paths) <= MAX_SKIPPED_PER_REASON else paths[: MAX_SKIPPED_PER_REASON - 1]
+        lines.extend(f"  {path}: {reason}" for path in shown)
+        if len(shown) < len(paths):
+            lines.append(f"  ... and {len(paths) - len(shown)} more: {reason} (see --json)")
+    return lines
 
 
 def _findings_block(findings: Sequence[Finding]) -> list[str]:
@@ -109,7 +123,9 @@ def json_document(
                 "changes": dict(sorted(result.changes.items())),
                 "findings": [f.to_dict() for f in result.findings],
                 "error": result.error,
-                "diff": diff.decode("utf-8", "replace"),
+                # Lossless: bytes that are not UTF-8 (a latin-1 file) become \udcXX
+                # escapes, which json.loads + encode("utf-8", "surrogateescape") restore.
+                "diff": diff.decode("utf-8", "surrogateescape"),
             }
         )
     in_files = {id(f) for r in results for f in r.findings}
@@ -124,4 +140,6 @@ def json_document(
         "files": files,
         "findings": [f.to_dict() for f in summary.findings if id(f) not in in_files],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    # Lone surrogates cannot be encoded to UTF-8 output: escape just those.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
