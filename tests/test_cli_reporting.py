@@ -10,7 +10,7 @@ from codemods import api
 from codemods.models import Options, Status
 from codemods.render import json_document
 from codemods.transforms.timestamp import TimestampOptions
-from tests.conftest import run_cli, write_tree
+from conftest import run_cli, write_tree
 
 HELPER = "import time\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n"
 
