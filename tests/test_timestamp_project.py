@@ -228,3 +228,20 @@ def test_an_existing_import_of_the_helper_module_is_not_a_new_cycle(tmp_path: Pa
     )
     client = by_path(run(tmp_path))["pkg/client.py"]
     assert client.after is not None and b"return get_timestamp()" in client.after  # type: ignore[attr-defined]
+
+
+def test_a_two_step_helper_body_is_recognised(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "lib/__init__.py": "",
+            "lib/clock.py": (
+                "from datetime import datetime, timezone\n\n"
+                "def get_timestamp() -> int:\n    now = datetime.now(timezone.utc)\n"
+                "    return int(now.timestamp() * 1000)\n"
+            ),
+            "lib/use.py": "import time\nts = int(time.time() * 1000)\n",
+        },
+    )
+    use = by_path(run(tmp_path))["lib/use.py"]
+    assert use.after == b"from lib.clock import get_timestamp\nts = get_timestamp()\n"  # type: ignore[attr-defined]

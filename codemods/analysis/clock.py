@@ -11,10 +11,24 @@ from typing import Callable
 
 import libcst as cst
 
-# Any aware "now" has the same timestamp(); these spellings are provably aware UTC.
+# Spellings of the UTC time zone object.
 UTC_NAMES = frozenset(
     {"datetime.timezone.utc", "datetime.UTC", "pytz.utc", "pytz.UTC", "dateutil.tz.UTC", "dateutil.tz.tz.UTC"}
 )
+# `now(tz).timestamp()` is the same instant for every aware tz, so these calls
+# (which return a tzinfo or raise, never None) make an aware "now" too.
+# dateutil.tz.gettz is not here: it returns None for an unknown name.
+AWARE_TZ_CALLS = frozenset(
+    {
+        "datetime.timezone", "zoneinfo.ZoneInfo", "pytz.timezone",
+        "dateutil.tz.tzutc", "dateutil.tz.tzlocal", "dateutil.tz.tzoffset",
+        "dateutil.tz.tz.tzutc", "dateutil.tz.tz.tzlocal", "dateutil.tz.tz.tzoffset",
+    }
+)
+# For positive values (and "now in ms" is positive) these truncate exactly as int() does.
+TRUNCATING_CALLS = frozenset({"builtins.int", "math.floor", "math.trunc"})
+
+
 class ClockMatcher:
     """Recognises clock expressions through a qualified-name lookup (never by spelling)."""
 
@@ -31,14 +45,44 @@ class ClockMatcher:
     def is_utc(self, node: cst.BaseExpression) -> bool:
         return bool(self.qnames(node) & UTC_NAMES)
 
+    def is_aware_tz(self, node: cst.BaseExpression) -> bool:
+        if self.is_utc(node):
+            return True
+        return isinstance(node, cst.Call) and bool(self.qnames(node.func) & AWARE_TZ_CALLS)
+
     def is_aware_now(self, node: cst.BaseExpression) -> bool:
-        """``datetime.now(timezone.utc)`` or ``datetime.now(tz=timezone.utc)``."""
+        """An aware "now": ``datetime.now(tz)`` / ``now(tz=tz)`` for a provably aware tz,
+        ``datetime.now().astimezone()``, or ``datetime.utcnow().replace(tzinfo=timezone.utc)``."""
+        if not isinstance(node, cst.Call):
+            return False
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("astimezone", "replace"):
+            return self._is_aware_conversion(node)
         if not self.is_call(node, {"datetime.datetime.now"}, nargs=1):
             return False
-        arg = node.args[0]  # type: ignore[attr-defined]
+        arg = node.args[0]
         if arg.star or (arg.keyword is not None and arg.keyword.value != "tz"):
             return False
-        return self.is_utc(arg.value)
+        return self.is_aware_tz(arg.value)
+
+    def _is_aware_conversion(self, node: cst.Call) -> bool:
+        func = node.func
+        assert isinstance(func, cst.Attribute)
+        if func.attr.value == "astimezone":
+            # Local now made aware (no argument) or converted to another zone: same instant.
+            no_arg_or_aware = not node.args or (
+                len(node.args) == 1 and not node.args[0].star and self.is_aware_tz(node.args[0].value)
+            )
+            return no_arg_or_aware and (
+                self.is_call(func.value, {"datetime.datetime.now"}) or self.is_aware_now(func.value)
+            )
+        # utcnow() holds UTC wall time: labelling it UTC (and only UTC) is correct.
+        return (
+            len(node.args) == 1
+            and node.args[0].keyword is not None
+            and node.args[0].keyword.value == "tzinfo"
+            and self.is_utc(node.args[0].value)
+            and self.is_call(func.value, {"datetime.datetime.utcnow"})
+        )
 
     def is_naive_utcnow_timestamp(self, node: cst.BaseExpression) -> bool:
         return (
@@ -93,7 +137,7 @@ class ClockMatcher:
         arg = node.args[0]
         if arg.keyword is not None or arg.star or not _ms_shaped(arg.value):
             return None
-        if "builtins.int" not in self.qnames(node.func):
+        if not self.qnames(node.func) & TRUNCATING_CALLS:
             return None
         return arg.value
 

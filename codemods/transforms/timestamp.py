@@ -125,6 +125,19 @@ class Timestamp(PythonCodemod):
             after="from app.utils import get_timestamp\n\ndeadline = (get_timestamp() + 5_000) * 2\n",
             options={"helper": "app.utils:get_timestamp"},
         ),
+        Example(  # other aware spellings of "now", and math.floor, which truncates like int() here
+            before=(
+                "import math\nfrom datetime import datetime, timezone\nfrom zoneinfo import ZoneInfo\n\n"
+                "a = int(datetime.utcnow().replace(tzinfo=timezone.utc).timestamp() * 1000)\n"
+                "b = int(datetime.now(ZoneInfo('Asia/Tokyo')).timestamp() * 1000)\n"
+                "c = math.floor(datetime.now().astimezone().timestamp() * 1000)\n"
+            ),
+            after=(
+                "from app.utils import get_timestamp\n\n"
+                "a = get_timestamp()\nb = get_timestamp()\nc = get_timestamp()\n"
+            ),
+            options={"helper": "app.utils:get_timestamp"},
+        ),
         Example(  # the module already has a different get_timestamp: import under an alias
             before=(
                 "import time\n\ndef get_timestamp():\n    return time.strftime('%H:%M')\n\n"
@@ -168,7 +181,8 @@ class Timestamp(PythonCodemod):
         Unchanged(
             "from datetime import datetime\n\ndef to_ms(candle: datetime) -> int:\n"
             "    return int(candle.timestamp() * 1000)\n\nlocal = int(datetime.now().timestamp() * 1000)\n"
-            "naive = int(datetime.utcnow().timestamp() * 1000)\n",
+            "naive = int(datetime.utcnow().timestamp() * 1000)\n"
+            "mislabelled = int(datetime.utcnow().replace(tzinfo=ZONE).timestamp() * 1000)\n",
             options={"helper": "app.utils:get_timestamp"},
         ),
         Unchanged(  # module level, above the helper's def: would be a NameError

@@ -16,7 +16,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
 
-from codemods.analysis.clock import ClockMatcher
+from codemods.analysis.clock import ClockMatcher, literal_value
 from codemods.analysis.import_graph import reachable
 from codemods.base import OptionError, Project, metadata_get
 from codemods.imports import insert_import, is_docstring
@@ -162,16 +162,46 @@ def _required_params(func: cst.FunctionDef) -> bool:
 
 
 def _returns(func: cst.FunctionDef, matcher: ClockMatcher) -> bool:
+    """``return <epoch ms>``, or ``now = <clock>`` then ``return int(now.timestamp() * 1000)``."""
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     statements = [s for s in body if not is_docstring(s)]
-    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+    if not statements or not all(isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1 for s in statements):
         return False
-    small = statements[0].body
+    smalls = [s.body[0] for s in statements]  # type: ignore[attr-defined]
+    returned = smalls[-1]
+    if not isinstance(returned, cst.Return) or returned.value is None:
+        return False
+    if len(smalls) == 1:
+        return matcher.is_epoch_ms(returned.value)
+    if len(smalls) != 2:
+        return False
+    assign = smalls[0]
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)):
+        return False
+    return _two_step(assign.targets[0].target.value, assign.value, returned.value, matcher)
+
+
+def _two_step(name: str, value: cst.BaseExpression, returned: cst.BaseExpression, matcher: ClockMatcher) -> bool:
+    """``name = time.time()`` + ``int(name * 1000)``, or ``name = <aware now>`` + ``int(name.timestamp() * 1000)``."""
+    inner = matcher.int_of(returned)
+    if not (isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Multiply)):
+        return False
+    if literal_value(inner.right) == 1000:
+        operand = inner.left
+    elif literal_value(inner.left) == 1000:
+        operand = inner.right
+    else:
+        return False
+    if isinstance(operand, cst.Name) and operand.value == name:
+        return matcher.is_now_seconds(value)
     return (
-        len(small) == 1
-        and isinstance(small[0], cst.Return)
-        and small[0].value is not None
-        and matcher.is_epoch_ms(small[0].value)
+        isinstance(operand, cst.Call)
+        and not operand.args
+        and isinstance(operand.func, cst.Attribute)
+        and operand.func.attr.value == "timestamp"
+        and isinstance(operand.func.value, cst.Name)
+        and operand.func.value.value == name
+        and matcher.is_aware_now(value)
     )
 
 
