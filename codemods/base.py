@@ -26,6 +26,9 @@ from codemods.imports import insert_import
 from codemods.models import Finding, Kind
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+# context.scratch key under which the engine passes the text of the module being
+# transformed, so codemods can run cheap text-level analyses without regenerating it.
+SOURCE_KEY = "codemods.source"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
-from codemods.base import FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
+from codemods.base import SOURCE_KEY, FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
 from codemods.files import DecodeError, decode
 from codemods.models import FileResult, Finding, Kind, Status
 
@@ -119,7 +119,10 @@ def _run_python(
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # fresh parse: nothing shared
     for cls in classes:
         context = CodemodContext(
-            filename=job.path, full_module_name=job.module, wrapper=wrapper
+            filename=job.path,
+            full_module_name=job.module,
+            wrapper=wrapper,
+            scratch={SOURCE_KEY: text},  # the text of wrapper.module, for cheap text-level analyses
         )
         codemod = cls(context, job.options.get(cls.NAME), info)
         try:

@@ -13,7 +13,8 @@ from libcst.metadata import QualifiedNameProvider, ScopeProvider
 from codemods.analysis.clock import ClockMatcher, is_safe_offset
 from codemods.analysis.clock_patches import find_clock_patches
 from codemods.analysis.import_graph import top_level_imports
-from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
+from codemods.analysis.names import FastNames
+from codemods.base import SOURCE_KEY, Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
 from codemods.imports import (
     exported_names,
     first_use_at_import_time,
@@ -222,6 +223,7 @@ class Timestamp(PythonCodemod):
         self.cyclic = False
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
         self._parents: list[cst.CSTNode] = []  # the path from the module to the current node
+        self._fast_names: FastNames | None = None
 
     # -- resolution ------------------------------------------------------------
     @staticmethod
@@ -234,6 +236,14 @@ class Timestamp(PythonCodemod):
         return cls.handles(path) and _PREFILTER.search(text) is not None
 
     def _qnames(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of ``node``: from the cheap binding table when that is
+        conclusive, else from libcst's QualifiedNameProvider."""
+        if self._fast_names is None:
+            source = self.context.scratch.get(SOURCE_KEY)
+            self._fast_names = FastNames(source if isinstance(source, str) else self.module.code)
+        fast = self._fast_names.qualified(node)
+        if fast is not None:
+            return fast
         return {q.name for q in self.metadata_value(QualifiedNameProvider, node, ())}
 
     def visit_Module(self, node: cst.Module) -> None:
