@@ -4,7 +4,8 @@ A Python codemod is a libcst ``VisitorBasedCodemodCommand``, so it also runs
 under ``python -m libcst.tool codemod``. It declares what it needs in class
 constants (NAME, SUMMARY, TRIGGERS, OPTIONS, EXAMPLES) and talks to the engine
 only through side channels: ``replace()`` to count a rewrite while honouring
-opt-out comments, ``report()`` for findings, and libcst's import visitors.
+opt-out comments, ``report()`` for findings, ``add_import()`` (or libcst's
+RemoveImportsVisitor) for imports.
 A non-Python codemod implements ``transform_text`` and returns the same result.
 """
 
@@ -117,6 +118,7 @@ class Project:
     project_root: Path  # absolute; where configuration lives and helpers are created
     modules: dict[str, str | None]  # relative path -> dotted module name
     sources: dict[str, str] = field(default_factory=dict)  # in-memory texts (run_source, tests)
+    _by_module: dict[str, str] | None = field(default=None, repr=False)
 
     def read(self, path: str) -> str | None:
         from codemods.files import DecodeError, decode, read_bytes
@@ -128,19 +130,21 @@ class Project:
         except (OSError, DecodeError):
             return None
 
-    def grep(self, needle: str) -> Iterator[ProjectFile]:
-        """Python files whose text contains ``needle``."""
+    def grep(self, *needles: str) -> Iterator[ProjectFile]:
+        """Python files whose text contains any of ``needles`` (one read per file)."""
         for path, module in self.modules.items():
             if path.endswith(".py"):
                 text = self.read(path)
-                if text is not None and needle in text:
+                if text is not None and any(needle in text for needle in needles):
                     yield ProjectFile(path, module, text)
 
     def path_of_module(self, module: str) -> str | None:
-        for path, name in self.modules.items():
-            if name == module:
-                return path
-        return None
+        if self._by_module is None:
+            self._by_module = {}
+            for path, name in self.modules.items():
+                if name is not None:
+                    self._by_module.setdefault(name, path)
+        return self._by_module.get(module)
 
     def relative(self, path: Path) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")

@@ -37,6 +37,17 @@ class Renames(PythonCodemod):
         return updated
 
 
+class Imports(PythonCodemod):
+    NAME = "imports"
+    TRIGGERS = ("legacy(",)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if isinstance(original.func, cst.Name) and original.func.value == "legacy":
+            self.add_import("app.modern", "modern")
+            return self.replace(original, updated, updated.with_changes(func=cst.Name("modern")))  # type: ignore[return-value]
+        return updated
+
+
 def run(data: bytes, *classes: type, path: str = "m.py") -> engine.FileResult:
     job = engine.Job(path, "m", tuple(c.NAME for c in classes), {})
     return engine.run(job, data, list(classes))
@@ -98,6 +109,11 @@ def test_skip_comment_on_line_and_statement_start() -> None:
     assert result.after == data.replace(b"c = old", b"c = new").replace(b"d = old", b"d = new")
     assert result.changes == {"renames": 2}
     assert sum(f.kind is Kind.SKIPPED for f in result.findings) == 2
+
+
+def test_add_import_joins_the_import_block() -> None:
+    result = run(b'"""Doc."""\nimport os\n\nx = legacy(os.sep)\n', Imports)
+    assert result.after == b'"""Doc."""\nimport os\n\nfrom app.modern import modern\n\nx = modern(os.sep)\n'
 
 
 def test_skip_file_and_generated_markers() -> None:

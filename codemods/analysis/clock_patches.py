@@ -36,11 +36,8 @@ def find_clock_patches(codemod: str, changed: Sequence[ProjectFile], project: Pr
         r"(?:\b(?:%s)\.|(?<![\w.]))(?:time|datetime)\s*,\s*['\"](?:time|time_ns|now)['\"]" % "|".join(attributes)
     )
     findings = []
-    for file in project.grep("patch"):
+    for file in project.grep("patch", "setattr"):
         findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
-    for file in project.grep("setattr"):
-        if "patch" not in file.text:
-            findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
     return findings
 
 
