@@ -34,6 +34,12 @@ def _module_name(node: cst.ImportFrom) -> str | None:
     return cst.helpers.get_full_name_for_node(node.module)
 
 
+def _from_key(node: cst.ImportFrom) -> str:
+    """The module as written, relative dots included: ``..utils``, ``pkg.utils``."""
+    name = cst.helpers.get_full_name_for_node(node.module) if node.module is not None else ""
+    return "." * len(node.relative) + (name or "")
+
+
 def import_region(body: Sequence[cst.BaseStatement], limit: int | None = None) -> int:
     """How many leading top-level statements an added import may go among.
 
@@ -92,8 +98,17 @@ def first_use_at_import_time(body: Sequence[cst.BaseStatement], name: str) -> in
 
 
 def import_statement(module: str, name: str, asname: str | None = None) -> cst.SimpleStatementLine:
+    """``from module import name [as asname]``; ``module`` may be relative (``..utils``)."""
+    dots = len(module) - len(module.lstrip("."))
+    dotted = module[dots:]
     return cst.SimpleStatementLine(
-        body=[cst.ImportFrom(module=cst.parse_expression(module), names=[_alias(name, asname)])]  # type: ignore[arg-type]
+        body=[
+            cst.ImportFrom(
+                module=cst.parse_expression(dotted) if dotted else None,  # type: ignore[arg-type]
+                names=[_alias(name, asname)],
+                relative=[cst.Dot()] * dots,
+            )
+        ]
     )
 
 
@@ -103,7 +118,7 @@ def has_import_from(tree: cst.Module, module: str, name: str) -> bool:
     for statement in body[: import_region(body, first_use_at_import_time(body, name))]:
         if _is_import_line(statement):
             for small in statement.body:  # type: ignore[attr-defined]
-                if isinstance(small, cst.ImportFrom) and _module_name(small) == module:
+                if isinstance(small, cst.ImportFrom) and _from_key(small) == module:
                     if not isinstance(small.names, cst.ImportStar):
                         return True
     return False
@@ -124,7 +139,7 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
         if not _is_import_line(statement):
             continue
         for small_index, small in enumerate(statement.body):  # type: ignore[attr-defined]
-            if not isinstance(small, cst.ImportFrom) or _module_name(small) != module:
+            if not isinstance(small, cst.ImportFrom) or _from_key(small) != module:
                 continue
             if isinstance(small.names, cst.ImportStar):
                 continue
@@ -192,7 +207,7 @@ def _insertion_point(body: Sequence[cst.BaseStatement], module: str) -> tuple[in
     after the last import, as a group of its own when that import is from the
     standard library (the isort/ruff layout); with no import, after the docstring.
     """
-    top = module.split(".", 1)[0]
+    top = "." if module.startswith(".") else module.split(".", 1)[0]
     point, same_package, last_is_stdlib = 0, None, False
     for index, statement in enumerate(body):
         if index == 0 and is_docstring(statement):

@@ -151,6 +151,15 @@ class Timestamp(PythonCodemod):
             ),
             options={"helper": "app.utils:get_timestamp"},
         ),
+        Example(  # a package that imports its own modules relatively gets a relative import
+            before="from .models import Order\nimport time\n\ndef stamp(order: Order) -> int:\n    return int(time.time() * 1000)\n",
+            after=(
+                "from .models import Order\nfrom ..utils import get_timestamp\n\n"
+                "def stamp(order: Order) -> int:\n    return get_timestamp()\n"
+            ),
+            path="app/orders/stamps.py",
+            options={"helper": "app.utils:get_timestamp"},
+        ),
         Example(  # inside the helper's module: call it directly, never touch its body
             before=(
                 "import time\nfrom datetime import datetime, timezone\n\n"
@@ -429,7 +438,7 @@ class Timestamp(PythonCodemod):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.changes:
             return updated
-        name, module = self.local_name, self.options.module
+        name, module = self.local_name, self._import_spelling(original)
         asname = None if name == self.options.name else name
         needs_import = not self.in_helper_module
         # The new import takes the place of an import the rewrite orphaned (same
@@ -449,6 +458,34 @@ class Timestamp(PythonCodemod):
         if needs_import and not filled:
             updated = insert_import(updated, module, self.options.name, asname)  # type: ignore[arg-type]
         return updated
+
+    def _import_spelling(self, module: cst.Module) -> str:
+        """The helper's module as this file would write it: relative in a package
+        that imports its own modules relatively, absolute otherwise."""
+        helper, mine = self.options.module, self.file.module
+        if not helper or not mine or helper.split(".")[0] != mine.split(".")[0]:
+            return helper
+        top = helper.split(".")[0]
+        relative = absolute = False
+        for statement in module.body:
+            for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.ImportFrom):
+                    if small.relative:
+                        relative = True
+                    elif small.module is not None and cst.helpers.get_full_name_for_node(small.module).split(".")[0] == top:
+                        absolute = True
+                elif isinstance(small, cst.Import):
+                    absolute |= any(a.evaluated_name.split(".")[0] == top for a in small.names)
+        if not relative or absolute:
+            return helper
+        package = mine.split(".") if self.file.path.endswith("__init__.py") else mine.split(".")[:-1]
+        target = helper.split(".")
+        common = 0
+        while common < min(len(package), len(target) - 1) and package[common] == target[common]:
+            common += 1
+        if common == 0:
+            return helper
+        return "." * (len(package) - common + 1) + ".".join(target[common:])
 
     # -- project-wide steps ---------------------------------------------------------
     @classmethod
