@@ -201,6 +201,10 @@ class Timestamp(PythonCodemod):
             path="app/utils.py",
             options={"helper": "app.utils:get_timestamp"},
         ),
+        Unchanged(  # f"{expr=}" prints the expression's own text
+            "import time\nprint(f'{int(time.time() * 1000)=}')\n",
+            options={"helper": "app.utils:get_timestamp"},
+        ),
         Unchanged(
             "import time\nrounded = round(time.time() * 1000)\nns = int(time.time_ns() / 1e6)\n",
             options={"helper": "app.utils:get_timestamp"},
@@ -418,6 +422,9 @@ class Timestamp(PythonCodemod):
                 original,
                 "no helper known: set [tool.codemods.timestamp] helper = \"package.module:get_timestamp\"",
             )
+            return updated
+        if any(isinstance(p, cst.FormattedStringExpression) and p.equal is not None for p in self._parents):
+            self.report(original, "inside a self-documenting f-string `{...=}`, which prints the expression's text: not rewritten")
             return updated
         if self.cyclic:
             self.report(
