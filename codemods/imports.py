@@ -155,8 +155,10 @@ def insert_import(tree: cst.Module, module: str, name: str, asname: str | None =
     new = import_statement(module, name, asname).with_changes(leading_lines=[cst.EmptyLine()] if new_group else [])
     if point < len(body) and not _is_import_line(body[point]) and not body[point].leading_lines:
         if point == 0 or is_docstring(body[point - 1]):
-            # No import block to join: keep the new import apart from the code after it.
-            body[point] = body[point].with_changes(leading_lines=[cst.EmptyLine()])
+            # No import block to join: keep the new import apart from the code after it
+            # (two blank lines before a def or class, as black and PEP 8 have them).
+            blank = 2 if isinstance(body[point], (cst.FunctionDef, cst.ClassDef)) else 1
+            body[point] = body[point].with_changes(leading_lines=[cst.EmptyLine()] * blank)
     body.insert(point, new)
     return tree.with_changes(body=body)
 
@@ -293,7 +295,15 @@ def remove_top_level_imports(
         else:
             body[index] = None
             _carry_comments(body, index, statement)
-    return updated.with_changes(body=[s for s in body if s is not None]), rest, filled
+    kept = [s for s in body if s is not None]
+    if body and body[0] is None and kept:
+        # The first statement went: blank lines that separated it from the next
+        # would now open the file.
+        lines = list(kept[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        kept[0] = kept[0].with_changes(leading_lines=lines)
+    return updated.with_changes(body=kept), rest, filled
 
 
 def _last_import_before(body: Sequence[cst.BaseStatement | None], index: int, limit: int | None) -> bool:

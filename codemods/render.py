@@ -49,7 +49,8 @@ def summary_text(
     lines = [
         f"codemods {command}: {summary.considered} files considered, {summary.parsed} parsed, "
         f"{summary.changed} {verb}, {summary.created} created, {summary.skipped} skipped, "
-        f"{summary.errors} failed in {summary.elapsed:.2f}s"
+        f"{summary.errors} failed; {summary.skipped_sites} site{'s' if summary.skipped_sites != 1 else ''} "
+        f"left alone; {summary.elapsed:.2f}s"
     ]
     for name, count in sorted(summary.changes.items()):
         lines.append(f"  {name}: {count} change{'s' if count != 1 else ''}")

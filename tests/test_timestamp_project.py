@@ -245,3 +245,58 @@ def test_a_two_step_helper_body_is_recognised(tmp_path: Path) -> None:
     )
     use = by_path(run(tmp_path))["lib/use.py"]
     assert use.after == b"from lib.clock import get_timestamp\nts = get_timestamp()\n"  # type: ignore[attr-defined]
+
+
+def test_imports_that_must_stay(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "clock.py": HELPER_SRC,
+            "noqa.py": "import time  # noqa: F401 (tests patch noqa.time)\n\ndef f():\n    return int(time.time() * 1000)\n",
+            "guarded.py": "try:\n    import time\nexcept ImportError:\n    time = None\n\ndef f():\n    return int(time.time() * 1000)\n",
+            "svc.py": "import time\n\ndef f():\n    return int(time.time() * 1000)\n",
+            "test_svc.py": "from unittest import mock\n\nwith mock.patch('svc.time.time', return_value=1.0):\n    pass\n",
+        },
+    )
+    results = by_path(run(tmp_path))
+    noqa = results["noqa.py"].after.decode()  # type: ignore[attr-defined]
+    assert noqa.startswith("import time  # noqa") and "return get_timestamp()" in noqa
+    assert results["guarded.py"].after is None  # two bindings of `time`: which one runs is not known
+    svc = results["svc.py"].after.decode()  # type: ignore[attr-defined]
+    assert svc.startswith("import time\n") and "return get_timestamp()" in svc  # mock.patch still finds svc.time
+
+
+HELPER_SRC = "import time\n\ndef get_timestamp():\n    return int(time.time() * 1000)\n"
+
+
+def test_sites_the_found_helper_cannot_serve_are_reported(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "bot/src/__init__.py": "",
+            "bot/src/helpers.py": HELPER_SRC,
+            "other/tool.py": "import time\nts = int(time.time() * 1000)\n",
+        },
+    )
+    tool = by_path(run(tmp_path))["other/tool.py"]
+    assert tool.after is None  # type: ignore[attr-defined]
+    assert [(f.line, "importable only under bot/" in f.message) for f in tool.findings] == [(2, True)]  # type: ignore[attr-defined]
+
+
+def test_a_helper_module_that_would_shadow_a_module_is_refused(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"pkg/__init__.py": "", "pkg/utils.py": "def sign():\n    return 1\n", "pkg/a.py": "import time\nx = int(time.time() * 1000)\n"},
+    )
+    outcome = run(tmp_path, helper="pkg.utils.clock:get_timestamp")
+    assert not outcome.modified
+    assert any(f.kind is Kind.WARNING and "shadowing" in f.message for f in outcome.findings)
+    a = by_path(outcome)["pkg/a.py"]
+    assert a.findings and "cannot be created" in a.findings[0].message  # type: ignore[attr-defined]
+
+
+def test_a_namespace_package_stays_one(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"nsp/a.py": "import time\nx = int(time.time() * 1000)\n"})
+    outcome = run(tmp_path, helper="nsp.clock:get_timestamp")
+    created = sorted(r.path for r in outcome.results if r.status is Status.CREATED)
+    assert created == ["nsp/clock.py"]

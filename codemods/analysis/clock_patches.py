@@ -59,3 +59,35 @@ def _patch_findings(codemod: str, file: ProjectFile, string_re: re.Pattern[str],
                 )
             )
     return findings
+
+
+# patch("a.b.c"), mocker.patch("a.b.c"), monkeypatch.setattr("a.b.c", ...): a dotted target.
+_PATCH_STRING = re.compile(r"""\b(?:patch|setattr)\s*\(\s*['"]([A-Za-z_][\w.]*)['"]""")
+# patch.object(svc.time, "time"), monkeypatch.setattr(svc.time, "time", ...): an object path.
+_PATCH_OBJECT = re.compile(r"""\b(?:patch\.object|setattr)\s*\(\s*([A-Za-z_][\w.]*)\s*,""")
+
+
+def patched_targets(project: Project) -> frozenset[str]:
+    """Dotted names the checkout's code patches (``pkg.mod.time.time``, ``svc.time``).
+
+    A module whose ``time`` attribute is patched this way must keep ``import
+    time`` even when a rewrite leaves it unused: without it the patch raises
+    AttributeError instead of merely not reaching the rewritten code.
+    """
+    found: set[str] = set()
+    for file in project.grep("patch", "setattr"):
+        for pattern in (_PATCH_STRING, _PATCH_OBJECT):
+            for match in pattern.finditer(file.text):
+                parts = match.group(1).split(".")
+                found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return frozenset(found)
+
+
+def is_patched(module: str | None, name: str, targets: frozenset[str]) -> bool:
+    """Whether ``module.name`` is patched: in full, or through an object path ending in it."""
+    if not module or not targets:
+        return False
+    full = f"{module}.{name}"
+    parts = full.split(".")
+    return any(".".join(parts[i:]) in targets for i in range(len(parts) - 1))
+

@@ -8,10 +8,10 @@ from typing import Any, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.metadata import QualifiedNameProvider, ScopeProvider
+from libcst.metadata import QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
 from codemods.analysis.clock import ClockMatcher, is_safe_offset
-from codemods.analysis.clock_patches import find_clock_patches
+from codemods.analysis.clock_patches import find_clock_patches, is_patched
 from codemods.analysis.import_graph import top_level_imports
 from codemods.analysis.names import FastNames
 from codemods.base import SOURCE_KEY, Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
@@ -28,6 +28,7 @@ from codemods.models import Finding, Kind
 from codemods.transforms.timestamp_helper import (
     DEFAULT_NAME,
     Resolved,
+    definition_line,
     defines,
     find_helpers,
     locate,
@@ -201,6 +202,11 @@ class Timestamp(PythonCodemod):
             path="app/utils.py",
             options={"helper": "app.utils:get_timestamp"},
         ),
+        Unchanged(  # `time` may be a fake clock, depending on the environment
+            "import os\nimport time\n\nif os.environ.get('FAKE_CLOCK'):\n    time = FakeClock()\n\n"
+            "def stamp():\n    return int(time.time() * 1000)\n",
+            options={"helper": "app.utils:get_timestamp"},
+        ),
         Unchanged(  # f"{expr=}" prints the expression's own text
             "import time\nprint(f'{int(time.time() * 1000)=}')\n",
             options={"helper": "app.utils:get_timestamp"},
@@ -237,6 +243,7 @@ class Timestamp(PythonCodemod):
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
         self._parents: list[cst.CSTNode] = []  # the path from the module to the current node
         self._fast_names: FastNames | None = None
+        self._imports_seen: dict[int, str] = {}  # id(import node) -> module/function/block/keep
 
     # -- resolution ------------------------------------------------------------
     @staticmethod
@@ -257,7 +264,12 @@ class Timestamp(PythonCodemod):
         fast = self._fast_names.qualified(node)
         if fast is not None:
             return fast
-        return {q.name for q in self.metadata_value(QualifiedNameProvider, node, ())}
+        names = self.metadata_value(QualifiedNameProvider, node, ())
+        if any(q.source is QualifiedNameSource.LOCAL for q in names):
+            # Also bound by an assignment (say, a fake clock swapped in under a
+            # condition): which object it is depends on the run. Match nothing.
+            return set()
+        return {q.name for q in names}
 
     def visit_Module(self, node: cst.Module) -> None:
         helper = self.options
@@ -313,6 +325,23 @@ class Timestamp(PythonCodemod):
             self._helper_depth -= 1
             self._helper_defined = True
         return updated
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._note_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._note_import(node)
+
+    def _note_import(self, node: cst.CSTNode) -> None:
+        """Where an import sits, and whether it says to keep it (`# noqa`)."""
+        statement = self._parents[-2] if len(self._parents) > 1 else None
+        comment = getattr(getattr(statement, "trailing_whitespace", None), "comment", None)
+        if comment is not None and "noqa" in comment.value:
+            self._imports_seen[id(node)] = "keep"
+        elif len(self._parents) > 3 and isinstance(self._parents[-4], cst.FunctionDef):
+            self._imports_seen[id(node)] = "function"
+        else:
+            self._imports_seen[id(node)] = "module" if len(self._parents) <= 3 else "block"
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._depth += 1
@@ -415,13 +444,17 @@ class Timestamp(PythonCodemod):
     def _rewrite(
         self, original: cst.BaseExpression, updated: cst.BaseExpression, new: cst.BaseExpression
     ) -> cst.BaseExpression:
-        if self._helper_depth or not self.helper_usable:
-            return updated  # the helper's own body (rewriting it would recurse), or out of reach
-        if self.options.module is None:
+        if self._helper_depth:
+            return updated  # the helper's own body: rewriting it would make it recursive
+        if not self.helper_usable:
             self.report(
                 original,
-                "no helper known: set [tool.codemods.timestamp] helper = \"package.module:get_timestamp\"",
+                f"the helper found ({self.options.module}) is importable only under {self.options.within}/: "
+                "set [tool.codemods.timestamp] helper for this project",
             )
+            return updated
+        if self.options.module is None:
+            self.report(original, self.options.reason)
             return updated
         if any(isinstance(p, cst.FormattedStringExpression) and p.equal is not None for p in self._parents):
             self.report(original, "inside a self-documenting f-string `{...=}`, which prints the expression's text: not rewritten")
@@ -453,13 +486,19 @@ class Timestamp(PythonCodemod):
         fill = None
         if needs_import and not has_import_from(updated, module, name):
             fill = import_statement(module, self.options.name, asname)
-        orphans = orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
+        orphans = [
+            (node, bound)
+            for node, bound in orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
+            if self._imports_seen.get(id(node)) != "keep" and not is_patched(self.file.module, bound, self.options.patched)
+        ]
         filled = False
         if orphans:
             updated, elsewhere, filled = remove_top_level_imports(
                 original, updated, orphans, fill, first_use_at_import_time(updated.body, name)
             )
-            if elsewhere:  # imports inside functions or `if` blocks: let libcst handle them
+            # Imports directly in a function body go through libcst's RemoveImportsVisitor;
+            # one in an if/try block stays (removing it would leave `pass` or dead branches).
+            if elsewhere and all(self._imports_seen.get(id(node)) == "function" for node, _ in elsewhere):
                 for node in self._replaced:
                     RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         if needs_import and not filled:
@@ -531,12 +570,18 @@ class Timestamp(PythonCodemod):
                     f"{spec} is not recognisably `return int(... UTC now ... * 1000)`: not used. "
                     "Fix it, or set trust-helper = true in [tool.codemods.timestamp]"
                 )
-                return Plan(options=Resolved(module=None), findings=(Finding(cls.NAME, helper.path, 0, message, Kind.WARNING),))
+                line = definition_line(text, helper.name)
+                return cls._no_helper(f"the configured helper {spec} was not used (see the warning)", helper.path, line, message)
         creation = plan_creation(project, helper)
-        if helper.path is None and not creation:
-            message = f"cannot place a new module {helper.module} inside the checkout: create it, or point helper at an existing module"
-            return Plan(options=Resolved(module=None), findings=(Finding(cls.NAME, "", 0, message, Kind.WARNING),))
+        problem = creation.pop("problem", None)
+        if problem:
+            return cls._no_helper(f"the configured helper {spec} cannot be created (see the warning)", "", 0, problem)
         return Plan(options=with_import_graph(helper, project), **creation)
+
+    @classmethod
+    def _no_helper(cls, reason: str, path: str, line: int, message: str) -> Plan:
+        warning = Finding(cls.NAME, path, line, message, Kind.WARNING)
+        return Plan(options=Resolved(module=None, reason=reason), findings=(warning,))
 
     @classmethod
     def after_run(cls, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:

@@ -17,9 +17,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider, ScopeProvider
 
 from codemods.analysis.clock import ClockMatcher, literal_value
+from codemods.analysis.clock_patches import patched_targets
 from codemods.analysis.import_graph import reachable
 from codemods.base import OptionError, Project, metadata_get
-from codemods.imports import insert_import, is_docstring
+from codemods.imports import first_use_at_import_time, insert_import, is_docstring
 
 DEFAULT_NAME = "get_timestamp"
 _SPEC = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::([A-Za-z_]\w*))?$")
@@ -38,6 +39,10 @@ class Resolved:
     # Modules the helper module imports at import time (directly or not): they
     # cannot import the helper back without an import cycle.
     imported_by_helper: frozenset[str] = frozenset()
+    # Dotted names the checkout's tests patch (see analysis.clock_patches.patched_targets).
+    patched: frozenset[str] = frozenset()
+    # Why there is no helper (module is None), as each left-alone site reports it.
+    reason: str = 'no helper known: set [tool.codemods.timestamp] helper = "package.module:get_timestamp"'
 
 
 def parse_spec(value: str) -> tuple[str, str]:
@@ -67,20 +72,28 @@ def locate(project: Project, module: str) -> str | None:
     return min(candidates, key=len) if candidates else None
 
 
-def new_module_files(project: Project, module: str) -> list[tuple[str, str]] | None:
-    """Files to create for ``module`` (packages included), inside the checkout, or None.
+def new_module_files(project: Project, module: str) -> tuple[list[tuple[str, str]] | None, str]:
+    """Files to create for ``module`` (packages included) inside the checkout, or (None, why not).
 
     The module goes into the existing package of the checkout that is its
     longest prefix (wherever that package lives: src/, python/...); without one,
-    at the project root.
+    at the project root. A folder that exists without ``__init__.py`` is a
+    namespace package and stays one; a module file where a package would go
+    (``pkg/utils.py`` for ``pkg.utils.clock``) would be shadowed, so that is refused.
     """
     parts = module.split(".")
     base: str | None = None
     missing = parts[:-1]
     for k in range(len(parts) - 1, 0, -1):
-        package = project.path_of_module(".".join(parts[:k]))
-        if package is not None and package.endswith("__init__.py"):
-            base, missing = package.rsplit("/", 1)[0] if "/" in package else "", parts[k:-1]
+        prefix = ".".join(parts[:k])
+        existing = project.path_of_module(prefix) or locate(project, prefix)
+        if existing is not None and not existing.endswith("__init__.py"):
+            return None, (
+                f"{prefix} is a module ({existing}), so {module} cannot be created without shadowing it: "
+                f"point helper at {prefix}:<function> or at another package"
+            )
+        if existing is not None:
+            base, missing = (existing.rsplit("/", 1)[0] if "/" in existing else ""), parts[k:-1]
             break
     if base is None:
         root = project.project_root
@@ -89,14 +102,18 @@ def new_module_files(project: Project, module: str) -> list[tuple[str, str]] | N
         base = project.relative(root)
         base = "" if base == "." else base
         if base.startswith(".."):
-            return None
+            return None, f"the project root {root} is outside the checkout: create {module} first"
     files: list[tuple[str, str]] = []
     folder = base
     for package in missing:
         folder = f"{folder}/{package}" if folder else package
-        files.append((f"{folder}/__init__.py", ""))
+        on_disk = project.root / folder
+        if (project.root / f"{folder}.py").exists():
+            return None, f"{folder}.py exists, so a package {folder}/ would shadow it: choose another helper module"
+        if not on_disk.is_dir():
+            files.append((f"{folder}/__init__.py", ""))  # a new folder: a regular package
     files.append((f"{folder}/{parts[-1]}.py" if folder else f"{parts[-1]}.py", ""))
-    return files
+    return files, ""
 
 
 def module_template(name: str) -> str:
@@ -216,6 +233,8 @@ def project_folder(path: str, module: str) -> str:
 
 
 def with_import_graph(helper: Resolved, project: Project) -> Resolved:
+    """``helper`` with the project facts each file needs: import-time imports, patched names."""
+    helper = replace(helper, patched=patched_targets(project))
     if helper.module is None or helper.path is None:
         return helper
 
@@ -247,20 +266,44 @@ def append_helper(text: str, name: str) -> str:
         add_import = True
     else:
         local_import = True
-    body = [
+    lines = [
         f"def {name}() -> int:",
         '    """Current UTC time as integer milliseconds since the Unix epoch."""',
         *(["    from datetime import datetime, timezone", ""] if local_import else []),
         f"    return {expression}",
     ]
     newline = module.default_newline
-    code = module.code.rstrip("\r\n")
-    code = (code + newline * 3 if code else "") + newline.join(body) + newline
-    result = cst.parse_module(code)
+    function = cst.parse_statement(newline.join(lines) + newline, config=module.config_for_parsing)
+    two_blank = [cst.EmptyLine(), cst.EmptyLine()]
+    body = list(module.body)
+    point = _helper_position(body, name)
+    if point < len(body):
+        following = body[point]
+        if len(following.leading_lines) < 2 and all(line.comment is None for line in following.leading_lines):
+            body[point] = following.with_changes(leading_lines=two_blank)
+    body.insert(point, function.with_changes(leading_lines=two_blank if point else []))
+    result = module.with_changes(body=body)
     if add_import:
         result = insert_import(result, "datetime", "datetime")
         result = insert_import(result, "datetime", "timezone")
     return result.code
+
+
+def _helper_position(body: list[cst.BaseStatement], name: str) -> int:
+    """Before the first function, class, `if __name__ == ...` block or import-time use.
+
+    Code at module level runs top to bottom: a helper defined at the end of
+    the file would not exist yet for a main block or a module-level call above it.
+    """
+    limit = first_use_at_import_time(body, name)
+    end = len(body) if limit is None else limit
+    for index in range(end):
+        statement = body[index]
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) or (
+            isinstance(statement, cst.If) and "__name__" in cst.Module([]).code_for_node(statement.test)
+        ):
+            return index
+    return end
 
 
 def _module_bindings(module: cst.Module) -> dict[str, set[str]]:
@@ -276,14 +319,22 @@ def _module_bindings(module: cst.Module) -> dict[str, set[str]]:
 
 
 def plan_creation(project: Project, helper: Resolved) -> dict[str, Any]:
-    """Plan fields to create the helper module, or to append the function to it."""
+    """Plan fields to create the helper module, or to append the function to it.
+
+    On failure the dict holds only ``problem``: why the helper cannot be made.
+    """
     if helper.path is None:
-        files = new_module_files(project, helper.module or "")
+        files, problem = new_module_files(project, helper.module or "")
         if files is None:
-            return {}
+            return {"problem": problem}
         *packages, (path, _) = files
         return {"creates": (*packages, (path, module_template(helper.name)))}
     text = project.read(helper.path) or ""
     if defines(text, helper.name):
         return {}
     return {"finish": ((helper.path, lambda current: append_helper(current, helper.name)),)}
+
+
+def definition_line(text: str, name: str) -> int:
+    match = re.search(rf"^(?:async\s+)?def\s+{re.escape(name)}\b", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
