@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 def get_timestamp() -> int:
     """Current UTC time as integer milliseconds since the Unix epoch.
 
-    The single definition of "now in ms" for timestamps sent to exchanges and
-    stored in records: an int, UTC, truncated to the millisecond.
+    The project's single definition of "now in milliseconds": an int, UTC,
+    truncated (not rounded) to the millisecond.
     """
     return int(datetime.now(timezone.utc).timestamp() * 1000)
