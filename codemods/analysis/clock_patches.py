@@ -37,8 +37,19 @@ def find_clock_patches(codemod: str, changed: Sequence[ProjectFile], project: Pr
     )
     findings = []
     for file in project.grep("patch", "setattr"):
-        findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
+        if is_test_file(file.path):  # where clocks get patched; elsewhere the text is prose or fixtures
+            findings.extend(_patch_findings(codemod, file, string_re, attribute_re))
     return findings
+
+
+def is_test_file(path: str) -> bool:
+    """pytest's and unittest's conventions: test_*.py, *_test.py, conftest.py, or under tests/."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (
+        name.startswith("test") or name.endswith("_test.py") or name == "conftest.py"
+        or any(part in ("test", "tests", "testing") for part in parts[:-1])
+    )
 
 
 def _patch_findings(codemod: str, file: ProjectFile, string_re: re.Pattern[str], attribute_re: re.Pattern[str]) -> list[Finding]:
