@@ -269,6 +269,20 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
 
     # -- side channels ---------------------------------------------------------
     def line_of(self, node: cst.CSTNode) -> int:
+        """The node's first line.
+
+        Positions for the whole module cost seconds on a large file; a report
+        needs one line. When the node's text occurs once in the source, its
+        offset gives the line exactly; otherwise ask PositionProvider.
+        """
+        source = self.context.scratch.get(SOURCE_KEY)
+        wrapper = self.context.wrapper
+        if isinstance(source, str) and wrapper is not None and PositionProvider not in wrapper._metadata:
+            snippet = wrapper.module.code_for_node(node).strip()
+            if snippet and len(snippet) > 8:
+                first = source.find(snippet)
+                if first != -1 and source.find(snippet, first + 1) == -1:
+                    return source.count("\n", 0, first) + 1
         return self.metadata_value(PositionProvider, node).start.line
 
     def report(self, node: cst.CSTNode | None, message: str, kind: Kind = Kind.SKIPPED) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
@@ -358,7 +358,7 @@ class Timestamp(PythonCodemod):
         self, original: cst.BinaryOperation, updated: cst.BinaryOperation
     ) -> cst.BaseExpression:
         if self.match.is_ns_floordiv(original):
-            return self._rewrite(original, updated, self._helper_call())
+            return self._rewrite(original, updated, self._helper_call)
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -375,7 +375,7 @@ class Timestamp(PythonCodemod):
             self._report_near_miss(original)
             return updated
         if self.match.is_seconds_times_1000(inner):
-            return self._rewrite(original, updated, self._helper_call())
+            return self._rewrite(original, updated, self._helper_call)
         if self.match.is_ns_floordiv(inner) and self.changes_pending(updated):
             # int(time.time_ns() // 10**6): the inner part was rewritten already.
             return self._unwrap(original, updated)
@@ -390,14 +390,17 @@ class Timestamp(PythonCodemod):
                     "offset is not a small int literal (int() truncates the float sum toward zero): not rewritten",
                 )
                 return updated
-            new = cst.BinaryOperation(
-                left=self._helper_call(),
-                operator=inner.operator,
-                right=updated.args[0].value.right,  # type: ignore[attr-defined]
-            )
-            if self._needs_parens(original):
-                new = new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            return self._rewrite(original, updated, new)
+            needs_parens = self._needs_parens(original)  # while the parent stack is ours
+
+            def with_offset() -> cst.BaseExpression:
+                new = cst.BinaryOperation(
+                    left=self._helper_call(),
+                    operator=inner.operator,  # type: ignore[union-attr]
+                    right=updated.args[0].value.right,  # type: ignore[attr-defined]
+                )
+                return new.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if needs_parens else new
+
+            return self._rewrite(original, updated, with_offset)
         return updated
 
     def _report_near_miss(self, node: cst.Call) -> None:
@@ -442,7 +445,7 @@ class Timestamp(PythonCodemod):
         return not isinstance(parent, _LOOSER_THAN_ADDITION)
 
     def _rewrite(
-        self, original: cst.BaseExpression, updated: cst.BaseExpression, new: cst.BaseExpression
+        self, original: cst.BaseExpression, updated: cst.BaseExpression, build: Callable[[], cst.BaseExpression]
     ) -> cst.BaseExpression:
         if self._helper_depth:
             return updated  # the helper's own body: rewriting it would make it recursive
@@ -469,6 +472,7 @@ class Timestamp(PythonCodemod):
         if self.in_helper_module and not self._depth and not self._helper_defined:
             self.report(original, f"runs at import time before {self.options.name}() is defined; not rewritten")
             return updated
+        new = build()  # only now: choosing the helper's local name needs scope analysis
         new = new.with_changes(lpar=updated.lpar, rpar=updated.rpar) if updated.lpar else new
         result = self.replace(original, updated, new)
         if result is new:
