@@ -46,9 +46,14 @@ def _compare(text: str) -> int:
     return answered
 
 
+# How many calls the table answers itself: only the unambiguous aliases case;
+# every other case has a second binding, a star import or `global`, so libcst decides.
+ANSWERED = {"shadowed": 0, "aliases": 3, "star": 0, "conditional": 0, "global": 0, "class": 0, "builtin": 0}
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_cases(name: str) -> None:
-    _compare(CASES[name])
+    assert _compare(CASES[name]) == ANSWERED[name]
 
 
 def test_real_files_agree_and_most_calls_are_answered() -> None:
