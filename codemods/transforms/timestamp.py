@@ -152,7 +152,7 @@ class Timestamp(PythonCodemod):
             ),
             options={"helper": "app.utils:get_timestamp"},
         ),
-        Example(  # a package that imports its own modules relatively gets a relative import
+        Example(  # a file that imports its package's modules relatively gets a relative import
             before="from .models import Order\nimport time\n\ndef stamp(order: Order) -> int:\n    return int(time.time() * 1000)\n",
             after=(
                 "from .models import Order\nfrom ..utils import get_timestamp\n\n"
@@ -510,8 +510,9 @@ class Timestamp(PythonCodemod):
         return updated
 
     def _import_spelling(self, module: cst.Module) -> str:
-        """The helper's module as this file would write it: relative in a package
-        that imports its own modules relatively, absolute otherwise."""
+        """The helper's module as this file would write it: relative when the file
+        imports from its package relatively (and never absolutely), else absolute.
+        Decided per file, from the file's own imports."""
         helper, mine = self.options.module, self.file.module
         if not helper or not mine or helper.split(".")[0] != mine.split(".")[0]:
             return helper
