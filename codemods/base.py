@@ -16,7 +16,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, ClassVar, Generator, Iterator, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Generator, Sequence, TypeVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
@@ -119,6 +119,7 @@ class Project:
     modules: dict[str, str | None]  # relative path -> dotted module name
     sources: dict[str, str] = field(default_factory=dict)  # in-memory texts (run_source, tests)
     _by_module: dict[str, str] | None = field(default=None, repr=False)
+    _grepped: dict[tuple[str, ...], list[ProjectFile]] = field(default_factory=dict, repr=False)
 
     def read(self, path: str) -> str | None:
         from codemods.files import DecodeError, decode, read_bytes
@@ -130,13 +131,23 @@ class Project:
         except (OSError, DecodeError):
             return None
 
-    def grep(self, *needles: str) -> Iterator[ProjectFile]:
-        """Python files whose text contains any of ``needles`` (one read per file)."""
-        for path, module in self.modules.items():
-            if path.endswith(".py"):
-                text = self.read(path)
-                if text is not None and any(needle in text for needle in needles):
-                    yield ProjectFile(path, module, text)
+    def grep(self, *needles: str) -> list[ProjectFile]:
+        """Python files whose text contains any of ``needles``.
+
+        Remembered per set of needles: the planning step and the after-run step
+        ask for the same files (tests that patch), and reading a checkout twice
+        is the cost here.
+        """
+        key = tuple(sorted(needles))
+        if key not in self._grepped:
+            found = []
+            for path, module in self.modules.items():
+                if path.endswith(".py"):
+                    text = self.read(path)
+                    if text is not None and any(needle in text for needle in needles):
+                        found.append(ProjectFile(path, module, text))
+            self._grepped[key] = found
+        return self._grepped[key]
 
     def path_of_module(self, module: str) -> str | None:
         if self._by_module is None:

@@ -122,17 +122,6 @@ def module_template(name: str) -> str:
     return text.replace(f"def {DEFAULT_NAME}(", f"def {name}(")
 
 
-def function_of(text: str, name: str) -> cst.FunctionDef | None:
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError:
-        return None
-    for statement in module.body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
-            return statement
-    return None
-
-
 def defines(text: str, name: str) -> bool:
     """Whether the module binds ``name`` at top level (a def, an assignment, an import)."""
     pattern = rf"^(?:async\s+)?def\s+{re.escape(name)}\b|^{re.escape(name)}\s*[:=]|^(?:from|import)\b[^\n]*\b{re.escape(name)}\b"
