@@ -21,8 +21,9 @@ from typing import Any, Callable, ClassVar, Generator, Sequence, TypeVar
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst._metadata_dependent import LazyValue
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
+from codemods.analysis.names import FastNames
 from codemods.imports import insert_import
 from codemods.models import Finding, Kind
 
@@ -213,6 +214,7 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         self.changes = 0
         self._statement_starts: list[int] = []
         self._imports: list[tuple[str, str, str | None]] = []
+        self._fast_names: FastNames | None = None
         # Without matcher decorators the matcher machinery only costs time on every node.
         self._plain = not (self._matchers or self._extra_visit_funcs or self._extra_leave_funcs)
 
@@ -277,6 +279,45 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
     def metadata_value(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:
         """One node's lazily resolved metadata (providers may store lazy values)."""
         return metadata_get(self.lazy_metadata(provider), node, default)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names of ``node``: from the cheap binding table when that is
+        conclusive, else from libcst's QualifiedNameProvider."""
+        if self._fast_names is None:
+            source = self.context.scratch.get(SOURCE_KEY)
+            self._fast_names = FastNames(source if isinstance(source, str) else self.module.code)
+        fast = self._fast_names.qualified(node)
+        if fast is not None:
+            return fast
+        names = self.metadata_value(QualifiedNameProvider, node, ())
+        if any(q.source is QualifiedNameSource.LOCAL for q in names):
+            # Also bound by an assignment (say, a fake clock swapped in under a
+            # condition): which object it is depends on the run. Match nothing.
+            return set()
+        return {q.name for q in names}
+
+    def free_name(self, target: str, preferred: str, alternatives: Sequence[str] = ()) -> str:
+        """A name for the import of ``target`` (a qualified name) in this module.
+
+        The name it is imported as already, else ``preferred`` if nothing in the
+        module binds or reads it, else the first free of ``alternatives`` (or
+        ``preferred_2``, ``preferred_3``...).
+        """
+        module = self.context.wrapper.module  # type: ignore[union-attr]
+        scope_of = self.lazy_metadata(ScopeProvider)
+        scopes = {s for s in scope_of.values() if s is not None}
+        taken: set[str] = set()
+        for scope in scopes:
+            for assignment in scope.assignments:
+                if target in {q.name for q in scope.get_qualified_names_for(assignment.name)}:
+                    if scope is scope_of.get(module):
+                        return assignment.name  # already imported at module level
+                taken.add(assignment.name)
+            taken.update(access.node.value for access in scope.accesses if isinstance(access.node, cst.Name))
+        for candidate in (preferred, *alternatives, *(f"{preferred}_{i}" for i in range(2, 100))):
+            if candidate not in taken:
+                return candidate
+        raise RuntimeError("no free name for the helper")  # pragma: no cover
 
     # -- side channels ---------------------------------------------------------
     def line_of(self, node: cst.CSTNode) -> int:

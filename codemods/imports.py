@@ -306,6 +306,35 @@ def remove_top_level_imports(
     return updated.with_changes(body=kept), rest, filled
 
 
+def swap_imports(
+    original: cst.Module,
+    updated: cst.Module,
+    orphans: list[tuple[cst.CSTNode, str]],
+    module: str,
+    name: str,
+    asname: str | None,
+    needs_import: bool = True,
+) -> tuple[cst.Module, list[tuple[cst.CSTNode, str]]]:
+    """Drop ``orphans`` (imports a rewrite made unused) and import the helper.
+
+    The helper's import takes the place of an orphaned import line (same spot,
+    same blank lines) unless a ``from module import`` exists to join. Returns
+    the module and the orphans that are not at module level.
+    """
+    fill = None
+    if needs_import and not has_import_from(updated, module, name):
+        fill = import_statement(module, name, asname)
+    filled = False
+    elsewhere: list[tuple[cst.CSTNode, str]] = []
+    if orphans:
+        updated, elsewhere, filled = remove_top_level_imports(
+            original, updated, orphans, fill, first_use_at_import_time(updated.body, asname or name)
+        )
+    if needs_import and not filled:
+        updated = insert_import(updated, module, name, asname)
+    return updated, elsewhere
+
+
 def _last_import_before(body: Sequence[cst.BaseStatement | None], index: int, limit: int | None) -> bool:
     """Whether ``index`` is before ``limit`` and no import line follows it before a def or class."""
     if limit is not None and index >= limit:
@@ -394,3 +423,34 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
 
     node.visit(Collect())
     return found
+
+
+def import_spelling(tree: cst.Module, helper: str | None, mine: str | None, path: str) -> str | None:
+    """The helper's module as the file at ``path`` (module ``mine``) would write it.
+
+    Relative when the file imports from its package relatively (and never
+    absolutely), else absolute. Decided per file, from the file's own imports.
+    """
+    if not helper or not mine or helper.split(".")[0] != mine.split(".")[0]:
+        return helper
+    top = helper.split(".")[0]
+    relative = absolute = False
+    for statement in tree.body:
+        for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.ImportFrom):
+                if small.relative:
+                    relative = True
+                elif small.module is not None and cst.helpers.get_full_name_for_node(small.module).split(".")[0] == top:
+                    absolute = True
+            elif isinstance(small, cst.Import):
+                absolute |= any(a.evaluated_name.split(".")[0] == top for a in small.names)
+    if not relative or absolute:
+        return helper
+    package = mine.split(".") if path.endswith("__init__.py") else mine.split(".")[:-1]
+    target = helper.split(".")
+    common = 0
+    while common < min(len(package), len(target) - 1) and package[common] == target[common]:
+        common += 1
+    if common == 0:
+        return helper
+    return "." * (len(package) - common + 1) + ".".join(target[common:])

@@ -7,12 +7,12 @@ size", instead of a copy in every method that needs it.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Union
 
 Number = Union[int, float, str, Decimal]
 
-_MODES = {"floor": ROUND_FLOOR, "round": ROUND_HALF_EVEN, "ceil": ROUND_CEILING}
+_MODES = {"floor": ROUND_FLOOR, "round": ROUND_HALF_EVEN, "ceil": ROUND_CEILING, "half_up": ROUND_HALF_UP}
 
 
 def _decimal(value: Number, name: str) -> Decimal:
@@ -40,11 +40,13 @@ def adjust_to_step_size(
     (0.5, 0.25, 5) work like any other.
 
     ``rounding`` is ``"floor"`` (towards minus infinity: a quantity never exceeds
-    what is available), ``"ceil"``, or ``"round"`` (to the nearest multiple, ties
-    to even, as Python's ``round`` does). ``min_value``/``max_value`` are applied
-    after rounding when given. Returns a float (exact for the 15 significant
-    digits prices and quantities have); raises ValueError for a step that is not
-    positive, an unknown mode, or a value that is not a finite number.
+    what is available), ``"ceil"``, ``"round"`` (to the nearest multiple, ties
+    to even, as Python's ``round`` does) or ``"half_up"`` (ties away from zero,
+    as ``decimal.ROUND_HALF_UP``). After rounding the result is clamped as
+    ``max(min_value, min(result, max_value))``: when the bounds cross, min_value
+    wins. Returns a float (exact for the 15 significant digits prices and
+    quantities have); raises ValueError for a step that is not positive, an
+    unknown mode, or a value that is not a finite number.
     """
     if rounding not in _MODES:
         raise ValueError(f"rounding must be one of {', '.join(_MODES)}, got {rounding!r}")
@@ -53,8 +55,8 @@ def adjust_to_step_size(
         raise ValueError(f"step_size must be positive, got {step_size!r}")
     exact = _decimal(value, "value")
     result = (exact / step).to_integral_value(rounding=_MODES[rounding]) * step
-    if min_value is not None:
-        result = max(result, _decimal(min_value, "min_value"))
     if max_value is not None:
         result = min(result, _decimal(max_value, "max_value"))
+    if min_value is not None:
+        result = max(result, _decimal(min_value, "min_value"))
     return float(result)

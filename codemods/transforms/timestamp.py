@@ -8,21 +8,17 @@ from typing import Any, Callable, Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.metadata import QualifiedNameProvider, QualifiedNameSource, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from codemods.analysis.clock import ClockMatcher, is_safe_offset
 from codemods.analysis.clock_patches import find_clock_patches, is_patched
 from codemods.analysis.import_graph import top_level_imports
-from codemods.analysis.names import FastNames
-from codemods.base import SOURCE_KEY, Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
+from codemods.base import Example, Plan, Project, ProjectFile, PythonCodemod, Unchanged
 from codemods.imports import (
     exported_names,
-    first_use_at_import_time,
-    has_import_from,
-    import_statement,
-    insert_import,
+    import_spelling,
     orphaned_imports,
-    remove_top_level_imports,
+    swap_imports,
 )
 from codemods.models import Finding, Kind
 from codemods.transforms.timestamp_helper import (
@@ -232,7 +228,7 @@ class Timestamp(PythonCodemod):
             self.options = TimestampOptions(helper=helper)
         if isinstance(self.options, TimestampOptions):  # run without the planning step
             self.options = resolve_configured(self.options.helper, None)
-        self.match = ClockMatcher(self._qnames)
+        self.match = ClockMatcher(self.qualified_names)
         self._local_name: str | None = None
         self.helper_usable = True
         self.in_helper_module = False
@@ -242,7 +238,6 @@ class Timestamp(PythonCodemod):
         self.cyclic = False
         self._replaced: list[cst.CSTNode] = []  # original nodes that were rewritten
         self._parents: list[cst.CSTNode] = []  # the path from the module to the current node
-        self._fast_names: FastNames | None = None
         self._imports_seen: dict[int, str] = {}  # id(import node) -> module/function/block/keep
 
     # -- resolution ------------------------------------------------------------
@@ -254,22 +249,6 @@ class Timestamp(PythonCodemod):
     @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
         return cls.handles(path) and _PREFILTER.search(text) is not None
-
-    def _qnames(self, node: cst.CSTNode) -> set[str]:
-        """Qualified names of ``node``: from the cheap binding table when that is
-        conclusive, else from libcst's QualifiedNameProvider."""
-        if self._fast_names is None:
-            source = self.context.scratch.get(SOURCE_KEY)
-            self._fast_names = FastNames(source if isinstance(source, str) else self.module.code)
-        fast = self._fast_names.qualified(node)
-        if fast is not None:
-            return fast
-        names = self.metadata_value(QualifiedNameProvider, node, ())
-        if any(q.source is QualifiedNameSource.LOCAL for q in names):
-            # Also bound by an assignment (say, a fake clock swapped in under a
-            # condition): which object it is depends on the run. Match nothing.
-            return set()
-        return {q.name for q in names}
 
     def visit_Module(self, node: cst.Module) -> None:
         helper = self.options
@@ -289,29 +268,10 @@ class Timestamp(PythonCodemod):
             if self.in_helper_module:
                 self._local_name = self.options.name
             else:
-                self._local_name = self._choose_name(self.context.wrapper.module)  # type: ignore[union-attr]
+                self._local_name = self.free_name(
+                    f"{self.options.module}.{self.options.name}", self.options.name, _aliases(self.options.name)
+                )
         return self._local_name
-
-    def _choose_name(self, module: cst.Module) -> str:
-        """The helper's name if free (or already imported), else an unused alias."""
-        target = f"{self.options.module}.{self.options.name}"
-        scope_of = self.lazy_metadata(ScopeProvider)
-        scopes = {s for s in scope_of.values() if s is not None}
-        taken: set[str] = set()
-        for scope in scopes:
-            for assignment in scope.assignments:
-                if target in {q.name for q in scope.get_qualified_names_for(assignment.name)}:
-                    if scope is scope_of.get(module):
-                        return assignment.name  # already imported at module level
-                taken.add(assignment.name)
-            taken.update(access.node.value for access in scope.accesses if isinstance(access.node, cst.Name))
-        name = self.options.name
-        if name not in taken:
-            return name
-        for candidate in (f"{name}_ms", f"utc_{name}", *(f"{name}_ms{i}" for i in range(2, 100))):
-            if candidate not in taken:
-                return candidate
-        raise RuntimeError("no free name for the helper")  # pragma: no cover
 
     # -- never rewrite the helper's own body --------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -384,7 +344,7 @@ class Timestamp(PythonCodemod):
             and isinstance(inner.operator, (cst.Add, cst.Subtract))
             and self.match.is_seconds_times_1000(inner.left)
         ):
-            if not is_safe_offset(inner.right, inner.operator, self._qnames):
+            if not is_safe_offset(inner.right, inner.operator, self.qualified_names):
                 self.report(
                     original,
                     "offset is not a small int literal (int() truncates the float sum toward zero): not rewritten",
@@ -409,7 +369,7 @@ class Timestamp(PythonCodemod):
             len(node.args) == 1
             and isinstance(node.args[0].value, cst.BinaryOperation)
             and self.match.is_seconds_times_1000(node.args[0].value)
-            and "builtins.round" in self._qnames(node.func)
+            and "builtins.round" in self.qualified_names(node.func)
         ):
             self.report(node, "round() of epoch ms can differ from the helper (which truncates) by 1 ms: not rewritten")
 
@@ -482,61 +442,22 @@ class Timestamp(PythonCodemod):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.changes:
             return updated
-        name, module = self.local_name, self._import_spelling(original)
+        name, module = self.local_name, import_spelling(original, self.options.module, self.file.module, self.file.path)
         asname = None if name == self.options.name else name
-        needs_import = not self.in_helper_module
-        # The new import takes the place of an import the rewrite orphaned (same
-        # spot, same blank lines) unless there is a `from helper_module import` to join.
-        fill = None
-        if needs_import and not has_import_from(updated, module, name):
-            fill = import_statement(module, self.options.name, asname)
         orphans = [
             (node, bound)
             for node, bound in orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
             if self._imports_seen.get(id(node)) != "keep" and not is_patched(self.file.module, bound, self.options.patched)
         ]
-        filled = False
-        if orphans:
-            updated, elsewhere, filled = remove_top_level_imports(
-                original, updated, orphans, fill, first_use_at_import_time(updated.body, name)
-            )
-            # Imports directly in a function body go through libcst's RemoveImportsVisitor;
-            # one in an if/try block stays (removing it would leave `pass` or dead branches).
-            if elsewhere and all(self._imports_seen.get(id(node)) == "function" for node, _ in elsewhere):
-                for node in self._replaced:
-                    RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
-        if needs_import and not filled:
-            updated = insert_import(updated, module, self.options.name, asname)  # type: ignore[arg-type]
+        updated, elsewhere = swap_imports(
+            original, updated, orphans, module, self.options.name, asname, needs_import=not self.in_helper_module
+        )
+        # Imports directly in a function body go through libcst's RemoveImportsVisitor;
+        # one in an if/try block stays (removing it would leave `pass` or dead branches).
+        if elsewhere and all(self._imports_seen.get(id(node)) == "function" for node, _ in elsewhere):
+            for node in self._replaced:
+                RemoveImportsVisitor.remove_unused_import_by_node(self.context, node)
         return updated
-
-    def _import_spelling(self, module: cst.Module) -> str:
-        """The helper's module as this file would write it: relative when the file
-        imports from its package relatively (and never absolutely), else absolute.
-        Decided per file, from the file's own imports."""
-        helper, mine = self.options.module, self.file.module
-        if not helper or not mine or helper.split(".")[0] != mine.split(".")[0]:
-            return helper
-        top = helper.split(".")[0]
-        relative = absolute = False
-        for statement in module.body:
-            for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.ImportFrom):
-                    if small.relative:
-                        relative = True
-                    elif small.module is not None and cst.helpers.get_full_name_for_node(small.module).split(".")[0] == top:
-                        absolute = True
-                elif isinstance(small, cst.Import):
-                    absolute |= any(a.evaluated_name.split(".")[0] == top for a in small.names)
-        if not relative or absolute:
-            return helper
-        package = mine.split(".") if self.file.path.endswith("__init__.py") else mine.split(".")[:-1]
-        target = helper.split(".")
-        common = 0
-        while common < min(len(package), len(target) - 1) and package[common] == target[common]:
-            common += 1
-        if common == 0:
-            return helper
-        return "." * (len(package) - common + 1) + ".".join(target[common:])
 
     # -- project-wide steps ---------------------------------------------------------
     @classmethod
@@ -598,6 +519,10 @@ def resolve_configured(helper: str | None, project: Project | None) -> Resolved:
         return Resolved(module=None)
     module, name = parse_spec(helper)
     return Resolved(module=module, name=name, path=locate(project, module) if project is not None else None)
+
+
+def _aliases(name: str) -> list[str]:
+    return [f"{name}_ms", f"utc_{name}", *(f"{name}_ms{i}" for i in range(2, 100))]
 
 
 # Places where `a + b` needs no parentheses: statements, arguments, containers,
