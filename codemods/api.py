@@ -148,8 +148,9 @@ def _finish(run: Run, classes: Sequence[type], plans: dict[str, Plan], project: 
         run.findings.extend(f for f in plan.findings if f.kind is not Kind.NOTE or relevant)
         if not changed:
             continue
-        if cls.BEHAVIOUR_CHANGES:
-            run.behaviour_changes[cls.NAME] = tuple(cls.BEHAVIOUR_CHANGES)
+        notes = cls.behaviour_notes([f for r in run.results for f in r.findings if f.codemod == cls.NAME])
+        if notes:
+            run.behaviour_changes[cls.NAME] = notes
         for path, text in plan.creates:
             if path in by_path or (project.root / path).exists():
                 continue

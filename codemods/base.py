@@ -191,6 +191,14 @@ class _CodemodMeta:
         return Plan(options=options)
 
     @classmethod
+    def behaviour_notes(cls, findings: Sequence[Finding]) -> tuple[str, ...]:
+        """What a run that changed something changes on purpose (summary, --json, PR body).
+
+        ``findings`` are the codemod's own from the run's files.
+        """
+        return tuple(cls.BEHAVIOUR_CHANGES)
+
+    @classmethod
     def after_run(cls, changed: Sequence[ProjectFile], project: Project) -> list[Finding]:
         """Findings about the run as a whole (e.g. tests that patch what changed)."""
         return []

@@ -289,7 +289,7 @@ def remove_top_level_imports(
         if remaining:
             remaining[-1] = remaining[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
             body[index] = statement.with_changes(body=remaining)
-        elif fill is not None and not filled and _last_import_before(body, index, fill_before):
+        elif fill is not None and not filled and _last_import_before(body, index, fill_before) and _opens_group(body, index):
             body[index] = fill.with_changes(leading_lines=statement.leading_lines)
             filled = True
         else:
@@ -345,6 +345,17 @@ def _last_import_before(body: Sequence[cst.BaseStatement | None], index: int, li
         if statement is not None and _is_import_line(statement):
             return False
     return True
+
+
+def _opens_group(body: Sequence[cst.BaseStatement | None], index: int) -> bool:
+    """Whether the import line at ``index`` starts its own block (a blank line or
+    other code above it): the helper's import can take its place without joining
+    another group of imports."""
+    statement = body[index]
+    if statement is not None and any(line.comment is None for line in statement.leading_lines):
+        return True
+    previous = next((s for s in reversed(body[:index]) if s is not None), None)
+    return previous is None or not _is_import_line(previous)
 
 
 def _carry_comments(body: list[cst.BaseStatement | None], index: int, removed: cst.SimpleStatementLine) -> None:

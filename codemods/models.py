@@ -29,6 +29,7 @@ class Kind(str, enum.Enum):
     SKIPPED = "skipped"  # a matching site left alone on purpose
     WARNING = "warning"  # a likely problem the user should look at
     NOTE = "note"  # information, e.g. how to configure a codemod
+    BEHAVIOUR = "behaviour"  # a rewrite that deliberately changes some results (a bug fix)
     BUG = "bug"  # a codemod produced output that does not parse
 
 

@@ -83,6 +83,7 @@ def _findings_block(findings: Sequence[Finding]) -> list[str]:
     titles = {
         Kind.BUG: "codemod bugs (output dropped):",
         Kind.WARNING: "warnings:",
+        Kind.BEHAVIOUR: "behaviour changes (results differ on purpose):",
         Kind.SKIPPED: "skipped sites:",
         Kind.NOTE: "notes:",
     }

@@ -103,7 +103,12 @@ class SegmentFinder:
         self.misses: list[Miss] = []
 
     def uses(self, statement: cst.BaseStatement, env: Env) -> tuple[cst.BaseExpression, Rounded] | None:
-        """The one expression in ``statement`` that evaluates to a rounded value (not a bare name)."""
+        """The one expression in ``statement`` that evaluates to a rounded value (not a bare name).
+
+        Only simple statements: a compound one holds blocks of its own, searched separately.
+        """
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
         found: list[tuple[cst.BaseExpression, Rounded]] = []
         evaluator = self.evaluator
 

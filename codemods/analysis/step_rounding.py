@@ -32,7 +32,7 @@ TOWARD_ZERO = "toward-zero"  # the original truncates toward zero: differs for n
 CLASS_NOTES = {
     FLOAT: "results are exact multiples of the step: float division no longer lands one step low "
     "(0.3 with step 0.1 floors to 0.3, was 0.2) and float noise is gone",
-    PLACES: "steps that are not a power of ten (0.5, 0.25, 5) are honoured: the original rounded to "
+    PLACES: "steps other than 1, 0.1, 0.01 ... (0.5, 0.25, 5, 10) are honoured: the original rounded to "
     "the step's decimal places instead",
     RAISES: "steps written in exponent form (1e-05 and smaller) now work: the original raised",
     TOWARD_ZERO: "negative values are rounded down (floor) or up (ceil): the original truncated toward zero",

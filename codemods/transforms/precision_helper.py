@@ -1,0 +1,118 @@
+"""Where the precision helper lives and which functions the codemod rewrites.
+
+Runs once per run in the planning step (``Precision.plan``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from codemods.analysis.duplicates import find_duplicates, group
+from codemods.base import Project
+from codemods.transforms.timestamp_helper import locate, new_module_files, parse_spec, project_folder
+
+DEFAULT_NAME = "adjust_to_step_size"
+DEFAULT_FUNCTIONS = ("_round_quantity", "_round_price")
+# Text a file must contain for the codemod to parse it.
+TRIGGERS = ("floor", "ceil", "round", "quantize", "to_integral", "log10", "%", "//")
+# Near-duplicates among rounding methods are short: a lookup and three lines of arithmetic.
+DUPLICATE_MIN_TOKENS = 20
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What each file needs, resolved once per run."""
+
+    module: str | None  # None: no usable helper; sites are reported, not rewritten
+    name: str = DEFAULT_NAME
+    path: str | None = None
+    within: str | None = None  # files outside this folder cannot import the helper
+    functions: frozenset[str] = frozenset(DEFAULT_FUNCTIONS)
+    duplicates: frozenset[tuple[str, str]] = frozenset()  # (path, qualified name) in a duplicate group
+    reason: str = ""
+
+
+def helper_spec(value: str) -> tuple[str, str]:
+    module, name = parse_spec(value)
+    return module, (name if ":" in value else DEFAULT_NAME)
+
+
+def template(name: str) -> str:
+    text = resources.files("codemods.templates").joinpath("exchange_precision.py").read_text(encoding="utf-8")
+    text = text.split("\n", 1)[1]  # drop the template's own skip-file line
+    return text.replace(f"def {DEFAULT_NAME}(", f"def {name}(")
+
+
+def defines(text: str, name: str) -> bool:
+    return re.search(rf"^def {re.escape(name)}\b", text, re.MULTILINE) is not None
+
+
+def duplicate_targets(project: Project, names: frozenset[str]) -> tuple[frozenset[tuple[str, str]], list[str]]:
+    """Functions in near-duplicate groups, and the files holding them or the named functions."""
+    files = project.grep(*TRIGGERS)
+    sources = [(f.path, f.text) for f in files]
+    pairs = find_duplicates(sources, min_tokens=DUPLICATE_MIN_TOKENS)
+    members = {(ref.path, ref.name) for g in group(pairs) for ref in g.functions}
+    named = re.compile(r"\bdef\s+(%s)\b" % "|".join(map(re.escape, sorted(names)))) if names else None
+    paths = sorted({p for p, _ in members} | {f.path for f in files if named and named.search(f.text)})
+    return frozenset(members), paths
+
+
+def default_module(project: Project, path: str) -> tuple[str | None, str]:
+    """``<top package>.utils.exchange_precision`` for a file in a package; beside a lone script."""
+    module = project.modules.get(path)
+    if not module or "." not in module:
+        return None, ""
+    top = module.split(".")[0]
+    utils = project.path_of_module(f"{top}.utils")
+    if utils is not None and not utils.endswith("__init__.py"):
+        return f"{top}.exchange_precision", ""
+    return f"{top}.utils.exchange_precision", ""
+
+
+def resolve(project: Project, helper: str | None, functions: frozenset[str], use_duplicates: bool) -> tuple[Resolved, tuple[tuple[str, str], ...], str]:
+    """The helper to use, the files to create for it, and a problem (empty when none)."""
+    members, paths = duplicate_targets(project, functions)
+    if not use_duplicates:
+        members = frozenset()
+    base = Resolved(module=None, functions=functions, duplicates=members)
+    if helper:
+        module, name = helper_spec(helper)
+        within = None
+    else:
+        found = [f for f in project.grep(f"def {DEFAULT_NAME}") if defines(f.text, DEFAULT_NAME) and f.module]
+        if len(found) == 1:
+            module, name = found[0].module, DEFAULT_NAME  # type: ignore[assignment]
+            return (
+                Resolved(module, name, found[0].path, project_folder(found[0].path, module), functions, members),
+                (),
+                "",
+            )
+        if not paths:
+            return base, (), ""
+        first = paths[0]
+        module, _ = default_module(project, first)
+        name = DEFAULT_NAME
+        if module is None:
+            # A script outside any package: the helper goes beside it.
+            folder = first.rsplit("/", 1)[0] if "/" in first else ""
+            path = f"{folder}/exchange_precision.py" if folder else "exchange_precision.py"
+            resolved = Resolved("exchange_precision", name, path, folder, functions, members)
+            if (project.root / path).exists():
+                return resolved, (), ""
+            return resolved, ((path, template(name)),), ""
+        within = project_folder(project.path_of_module(module.split(".")[0]) or first, module.split(".")[0])
+    path = locate(project, module)
+    resolved = Resolved(module, name, path, within, functions, members)
+    if path is not None:
+        text = project.read(path) or ""
+        if defines(text, name):
+            return resolved, (), ""
+        return base, (), f"{module} ({path}) exists but does not define {name}(): point [tool.codemods.precision] helper at another module"
+    files, problem = new_module_files(project, module)
+    if files is None:
+        return base, (), problem
+    *packages, (new_path, _) = files
+    return Resolved(module, name, new_path, within, functions, members), (*packages, (new_path, template(name))), ""
