@@ -14,6 +14,7 @@ EXPECTED_CHANGED = [
     "src/main.py",
     "src/services/trading_service.py",
     "src/strategies/rule_based_signal_generator.py",
+    "src/utils/exchange_precision.py",  # created by `precision`
     "src/utils/helpers.py",
 ]
 
@@ -129,3 +130,30 @@ def test_shadowed_stamp_unchanged(bot_pipeline: BotPipeline) -> None:
     after = stamp_source(bot_pipeline.after_apply["src/utils/helpers.py"])
     assert "return int(time.time() * 1000)" in before
     assert after == before
+
+
+def test_precision_methods_reduced_to_one_helper_call(bot_pipeline: BotPipeline) -> None:
+    text = bot_pipeline.after_apply["src/services/trading_service.py"].decode()
+    tree = ast.parse(text)
+    methods = {
+        node.name: ast.get_source_segment(text, node) or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name in ("_round_quantity", "_round_price")
+    }
+    assert 'adjust_to_step_size(quantity, step_size, rounding="floor")' in methods["_round_quantity"]
+    assert 'adjust_to_step_size(price, tick_size, rounding="round")' in methods["_round_price"]
+    for body in methods.values():
+        assert "log10" not in body and "precision" not in body
+        assert "logger.warning" in body and "exchange_info()" in body  # the lookup and logging stay
+    assert "import math\n" not in text  # only the rounding used it
+    assert "from src.utils.exchange_precision import adjust_to_step_size" in text
+    helper = bot_pipeline.after_apply["src/utils/exchange_precision.py"].decode()
+    assert "def adjust_to_step_size(" in helper and "codemods: skip-file" not in helper
+
+
+def test_precision_behaviour_change_is_reported(bot_pipeline: BotPipeline) -> None:
+    for result in (bot_pipeline.diff, bot_pipeline.apply):
+        notes = [line for line in result.err_lines if "behaviour change (precision)" in line]
+        assert any("0.3 with step 0.1" in line for line in notes), result
+        sites = [line for line in result.err_lines if "trading_service.py:" in line and "_round_quantity" in line]
+        assert sites and "float artefacts" in sites[0], result
