@@ -40,18 +40,35 @@ def test_bounds_clamp_after_rounding() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, error, message",
     [
-        ({"value": 1, "step_size": 0}, "step_size must be positive"),
-        ({"value": 1, "step_size": -0.1}, "step_size must be positive"),
-        ({"value": 1, "step_size": 0.1, "rounding": "up"}, "rounding must be one of"),
-        ({"value": float("nan"), "step_size": 0.1}, "value must be finite"),
-        ({"value": "abc", "step_size": 0.1}, "value must be a number"),
+        ({"value": 1, "step_size": 0}, ZeroDivisionError, "step_size is zero"),  # as `1 / 0` would
+        ({"value": 1, "step_size": -0.1}, ValueError, "step_size must be a positive number"),
+        ({"value": 1, "step_size": float("nan")}, ValueError, "step_size must be a positive number"),
+        ({"value": 1, "step_size": 0.1, "rounding": "up"}, ValueError, "rounding must be one of"),
+        ({"value": "abc", "step_size": 0.1}, ValueError, "value must be a number"),
+        ({"value": None, "step_size": 0.1}, TypeError, "value must be a number, got NoneType"),
     ],
 )
-def test_bad_input_is_a_value_error(kwargs: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_bad_input(kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
         adjust_to_step_size(**kwargs)
+
+
+def test_non_finite_values_pass_through_as_float_arithmetic_would() -> None:
+    assert adjust_to_step_size(float("inf"), 0.1) == float("inf")
+    nan = adjust_to_step_size(float("nan"), 0.1, min_value=1)
+    assert nan != nan
+
+
+def test_the_global_decimal_context_does_not_matter() -> None:
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec = 6
+        context.rounding = decimal.ROUND_UP
+        assert adjust_to_step_size(12345.6789, 0.001, rounding="floor") == 12345.678
+        assert adjust_to_step_size(1234567.891, 0.01, rounding="floor") == 1234567.89
 
 
 STEPS = st.sampled_from(

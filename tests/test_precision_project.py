@@ -17,7 +17,7 @@ from codemods.transforms.precision import PrecisionOptions
 ROUND_QTY = '''import math
 
 
-def round_qty(qty, step):
+def round_qty(qty: float, step: float):
     precision = int(round(-math.log10(step)))
     qty = math.floor(qty / step) * step
     return round(qty, precision)
@@ -131,7 +131,7 @@ def test_a_script_outside_packages_gets_the_helper_beside_it(tmp_path: Path) -> 
 def test_refusals_name_the_function_and_the_reason(tmp_path: Path) -> None:
     source = (
         "import math\n\n\n"
-        "def _round_price(price, tick):\n"
+        "def _round_price(price: float, tick: float):\n"
         "    precision = int(round(-math.log10(tick)))\n"
         "    price = round(price, precision)\n"
         "    print(precision)\n"
@@ -150,7 +150,7 @@ def test_refusals_name_the_function_and_the_reason(tmp_path: Path) -> None:
 
 
 def test_opt_out_comment_on_the_def(tmp_path: Path) -> None:
-    source = ROUND_QTY.replace("def round_qty(qty, step):", "def round_qty(qty, step):  # codemods: skip")
+    source = ROUND_QTY.replace("def round_qty(qty: float, step: float):", "def round_qty(qty: float, step: float):  # codemods: skip")
     write_tree(tmp_path, {"app/__init__.py": "", "app/orders.py": source})
     done = run(tmp_path, functions=("round_qty",))
     assert unchanged(done)

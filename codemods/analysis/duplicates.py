@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Collection, Iterable, Iterator
@@ -135,19 +136,26 @@ def find_duplicates(
     threshold: float = DEFAULT_THRESHOLD,
     min_tokens: int = DEFAULT_MIN_TOKENS,
     names: Collection[str] | None = None,
+    body_pattern: re.Pattern[str] | None = None,
+    max_tokens: int | None = None,
 ) -> list[DuplicatePair]:
     """Pairs of functions whose normalised bodies are at least ``threshold`` similar.
 
     ``sources`` yields (path, text). ``names`` limits the search to functions
     whose own name (the last part of the qualified name) is listed; pairs are
-    then only reported between listed functions. Sorted by score, best first.
+    then only reported between listed functions; ``body_pattern`` limits it to
+    functions whose source text matches and ``max_tokens`` to functions no
+    bigger. Sorted by score, best first.
     """
     found: list[tuple[FunctionRef, list[str]]] = []
     for path, text in sources:
+        lines = text.splitlines() if body_pattern is not None else []
         for ref, tokens in functions_in(path, text):
-            if ref.size < min_tokens:
+            if ref.size < min_tokens or (max_tokens is not None and ref.size > max_tokens):
                 continue
             if names is not None and ref.name.rsplit(".", 1)[-1] not in names:
+                continue
+            if body_pattern is not None and not body_pattern.search("\n".join(lines[ref.start - 1 : ref.end])):
                 continue
             found.append((ref, tokens))
     # Sorting by size lets each function stop comparing once the others are too

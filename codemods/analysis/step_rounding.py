@@ -32,9 +32,9 @@ TOWARD_ZERO = "toward-zero"  # the original truncates toward zero: differs for n
 CLASS_NOTES = {
     FLOAT: "results are exact multiples of the step: float division no longer lands one step low "
     "(0.3 with step 0.1 floors to 0.3, was 0.2) and float noise is gone",
-    PLACES: "steps other than 1, 0.1, 0.01 ... (0.5, 0.25, 5, 10) are honoured: the original rounded to "
-    "the step's decimal places instead",
-    RAISES: "steps written in exponent form (1e-05 and smaller) now work: the original raised",
+    PLACES: "every step is honoured: the original rounded to a number of decimal places, which misses "
+    "steps other than 1, 0.1, 0.01 ... (0.5, 0.25, 5, 10) and steps finer than those places",
+    RAISES: "steps whose text has no '.' (1e-05 and smaller, an int step) now work: the original raised",
     TOWARD_ZERO: "negative values are rounded down (floor) or up (ceil): the original truncated toward zero",
 }
 
@@ -110,6 +110,8 @@ class Exact:
     """``Decimal(str(x))`` / ``Decimal(x)``: a Decimal of an input."""
 
     of: Input
+    # Decimal(x) without str(): a float x becomes its binary expansion, 0.3 is 0.2999...
+    binary: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class Ratio:
     step: Input
     decimal: bool
     scaled: bool = False
+    binary: bool = False  # an operand was Decimal(float) (see Exact.binary)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class Rounded:
     classes: frozenset[str]
     decimal: bool  # the result is a Decimal (the helper returns a float)
     text: bool = False  # the result is a formatted string
+    # The result is a float whatever the inputs' types (float(), a true division):
+    # without that, int or Decimal inputs would come back from the helper as a float.
+    typed: bool = False
     lower: Input | None = None
     upper: Input | None = None
 
@@ -259,11 +265,11 @@ class Evaluator:
             # value / step
             if isinstance(left, (Input, Exact)) and isinstance(right, (Input, Exact)):
                 decimal = isinstance(left, Exact)
-                return Ratio(_input_of(left), _input_of(right), decimal)
-            # whole(value * 10**p) / 10**p
+                return Ratio(_input_of(left), _input_of(right), decimal, binary=_binary(left, right))
+            # whole(value * 10**p) / 10**p: a true division, so a float
             if isinstance(left, Whole) and left.ratio.scaled and isinstance(right, Power):
                 if right.places.step == left.ratio.step:
-                    return self._rounded(left, PLACES)
+                    return replace(self._rounded(left, PLACES, *right.places.classes), typed=True)
             return None
         if isinstance(op, cst.Multiply):
             for a, b in ((left, right), (right, left)):
@@ -271,13 +277,15 @@ class Evaluator:
                     if _input_of(b) == a.ratio.step:
                         return self._rounded(a)
                 if isinstance(a, (Input, Exact)) and isinstance(b, Power):
-                    return Ratio(_input_of(a), b.places.step, isinstance(a, Exact), scaled=True)
+                    return Ratio(_input_of(a), b.places.step, isinstance(a, Exact), scaled=True, binary=_binary(a))
             return None
         if isinstance(op, cst.Power):
             if isinstance(left, Input) and left.code == "10" and isinstance(right, Places):
                 return Power(right)
             return None
         if isinstance(op, cst.Subtract):
+            if isinstance(left, Text) and left.part == "find-one" and _code(node.right).strip() == "1":
+                return Places(left.step, "text", frozenset({PLACES}))
             # value - value % step  (float % is a floor; Decimal % truncates toward zero)
             modulo = node.right
             if isinstance(modulo, cst.BinaryOperation) and isinstance(modulo.operator, cst.Modulo):
@@ -287,15 +295,15 @@ class Evaluator:
                 ):
                     if _input_of(left) == _input_of(base):
                         decimal = isinstance(left, Exact) or isinstance(base, Exact)
-                        return Rounded(
-                            _input_of(left), _input_of(divisor), "floor",
-                            frozenset({TOWARD_ZERO} if decimal else {FLOAT}), decimal,
-                        )
+                        classes = {TOWARD_ZERO} if decimal else {FLOAT}
+                        if _binary(left, base, divisor):
+                            classes.add(FLOAT)
+                        return Rounded(_input_of(left), _input_of(divisor), "floor", frozenset(classes), decimal)
             return None
         if isinstance(op, cst.FloorDivide):
             if isinstance(left, (Input, Exact)) and isinstance(right, (Input, Exact)):
                 decimal = isinstance(left, Exact)
-                ratio = Ratio(_input_of(left), _input_of(right), decimal)
+                ratio = Ratio(_input_of(left), _input_of(right), decimal, binary=_binary(left, right))
                 return Whole(ratio, "floor", frozenset({TOWARD_ZERO} if decimal else {FLOAT}))
             return None
         return None
@@ -303,7 +311,7 @@ class Evaluator:
     def _rounded(self, whole: Whole, *extra: str) -> Rounded:
         ratio = whole.ratio
         classes = set(whole.classes) | set(extra)
-        if not ratio.decimal:
+        if not ratio.decimal or ratio.binary:
             classes.add(FLOAT)
         return Rounded(ratio.value, ratio.step, whole.mode, frozenset(classes), ratio.decimal)
 
@@ -334,6 +342,20 @@ class Evaluator:
                         return None
                     return self._whole(target, mode[0], mode[1])
                 return None
+            if method in ("find", "index") and isinstance(target, (Input, Text)) and len(positional) == 1:
+                # step.find('1') - 1: the decimal places of a step written '0.00100000'
+                if isinstance(positional[0], cst.SimpleString) and positional[0].evaluated_value == "1":
+                    step = target if isinstance(target, Input) else target.step
+                    if isinstance(target, Input) or target.part == "":
+                        return Text(step, fixed=False, stripped=False, part="find-one")
+                return None
+            if method == "quantize" and isinstance(target, Ratio) and target.decimal and not target.scaled:
+                # (value / step).quantize(Decimal('1'), ROUND_DOWN): a whole number of steps
+                unit = positional[0] if positional else None
+                if isinstance(unit, cst.Call) and _code(unit).replace("'", '"') == 'Decimal("1")':
+                    mode = self._decimal_mode(positional[1] if len(positional) > 1 else keywords.get("rounding"))
+                    return self._whole(target, mode[0], mode[1]) if mode else None
+                return None
             if isinstance(target, Text):
                 return self._text_method(target, method, positional)
             if isinstance(target, Exact) and method == "as_tuple" and not args:
@@ -345,19 +367,19 @@ class Evaluator:
             return None
         if "decimal.Decimal" in name and len(positional) == 1 and not keywords:
             inner = positional[0]
-            if isinstance(inner, cst.Call) and self.is_(inner.func, "builtins.str") and len(inner.args) == 1:
-                value = self.eval(inner.args[0].value, env)
-            else:
-                value = self.eval(inner, env)
+            via_text = isinstance(inner, cst.Call) and self.is_(inner.func, "builtins.str") and len(inner.args) == 1
+            value = self.eval(inner.args[0].value if via_text else inner, env)  # type: ignore[union-attr]
             if isinstance(value, Input):
-                return Exact(value)
+                # Decimal(x) of something that may be a float is its binary expansion
+                exact = via_text or isinstance(inner, (cst.SimpleString, cst.Integer))
+                return Exact(value, binary=not exact)
             return None
         if "builtins.float" in name and len(positional) == 1 and not keywords:
             value = self.eval(positional[0], env)
             if isinstance(value, Input):
                 return Input(node, _code(node))
             if isinstance(value, Rounded):
-                return replace(value, decimal=False, text=False)
+                return replace(value, decimal=False, text=False, typed=True)
             return None
         if "builtins.len" in name and len(positional) == 1:
             value = self.eval(positional[0], env)
@@ -400,10 +422,17 @@ class Evaluator:
         if "math.log10" in name and len(positional) == 1 and not keywords:
             step = self._step(positional[0], env)
             return Log(step) if step is not None else None
+        if "math.log" in name and len(positional) == 2 and _code(positional[1]).strip() == "10":
+            step = self._step(positional[0], env)  # math.log(step, 10): log10 with float error
+            return Log(step) if step is not None else None
         mode = self.qname_in(func, _MODE_CALLS)
         truncate = self.qname_in(func, _TRUNCATE_CALLS)
         if (mode or truncate) and positional:
             value = self.eval(positional[0], env)
+            if len(positional) == 2 and mode == "builtins.round" and isinstance(value, Log):
+                if _code(positional[1]).strip() == "0":  # round(-math.log(step, 10), 0)
+                    return _log_places(replace(value, integral=True))
+                return None
             if len(positional) == 2 and mode == "builtins.round":
                 places = self.eval(positional[1], env)
                 if isinstance(places, Places):
@@ -443,7 +472,7 @@ class Evaluator:
 
     def _decimal_mode(self, node: cst.BaseExpression | None) -> tuple[str, str | None] | None:
         if node is None:
-            return ("round", None)  # the default context rounds half-even
+            return None  # the decimal context's rounding: whatever the program set it to
         for name in self.qnames(node):
             constant = name.rsplit(".", 1)[-1]
             if name.startswith("decimal.") and constant in DECIMAL_MODES:
@@ -465,7 +494,8 @@ class Evaluator:
         if mode is None:
             return None
         # quantize keeps the step's exponent, not the step: Decimal('0.5') rounds to 0.1.
-        return Rounded(target.of, step.of, mode[0], frozenset(c for c in (PLACES, mode[1]) if c), decimal=True)
+        classes = {c for c in (PLACES, mode[1], FLOAT if target.binary or step.binary else None) if c}
+        return Rounded(target.of, step.of, mode[0], frozenset(classes), decimal=True)
 
     def _text_method(self, target: Text, method: str, args: list[cst.BaseExpression]) -> Value | None:
         literal = args[0].evaluated_value if len(args) == 1 and isinstance(args[0], cst.SimpleString) else None
@@ -553,6 +583,10 @@ def clamp(which: str, a: Value | None, b: Value | None) -> Value | None:
 
 def _log_places(log: Log) -> Value:
     return Places(log.step, "log10") if log.negated and log.integral else log
+
+
+def _binary(*values: Value | None) -> bool:
+    return any(isinstance(v, Exact) and v.binary for v in values)
 
 
 def _input_of(value: Value) -> Input:

@@ -9,19 +9,20 @@ from typing import Any, Sequence
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.rounding_segments import Segment, SegmentFinder, names_read
-from codemods.analysis.step_rounding import CLASS_NOTES, Evaluator, Rounded
-from codemods.base import SOURCE_KEY, Example, Plan, Project, PythonCodemod, Unchanged
+from codemods.analysis.rounding_segments import names_read
+from codemods.analysis.step_rounding import CLASS_NOTES, Evaluator
+from codemods.base import SOURCE_KEY, Plan, Project, PythonCodemod
 from codemods.imports import exported_names, import_spelling, orphaned_imports, swap_imports
 from codemods.models import Finding, Kind
 from codemods.transforms.precision_examples import EXAMPLES
 from codemods.transforms.precision_helper import DEFAULT_FUNCTIONS, TRIGGERS, Resolved, helper_spec, resolve
+from codemods.transforms.precision_rewrite import UNTYPED, apply, plan_function
 
 # Short labels of the difference classes, as each rewritten function reports them.
 LABELS = {
     "float": "float artefacts",
-    "places": "steps other than 1, 0.1, 0.01 ...",
-    "raises": "steps in exponent form",
+    "places": "steps the original's decimal places miss",
+    "raises": "steps whose text has no '.'",
     "toward-zero": "negative values",
 }
 
@@ -93,7 +94,14 @@ class Precision(PythonCodemod):
 
     @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
-        return cls.handles(path) and "def " in text and any(t in text for t in cls.TRIGGERS)
+        """Only files holding a target: a configured name or a duplicate the plan found."""
+        if not cls.handles(path) or not any(t in text for t in cls.TRIGGERS):
+            return False
+        if isinstance(options, Resolved):
+            if any(member_path == path for member_path, _ in options.duplicates):
+                return True
+            return any(re.search(rf"\bdef\s+{re.escape(name)}\b", text) for name in options.functions)
+        return "def " in text
 
     def visit_Module(self, node: cst.Module) -> None:
         helper: Resolved = self.options
@@ -127,26 +135,26 @@ class Precision(PythonCodemod):
         qualified = self._qualified()
         self._stack.pop()
         nested_changed = self.changes != self._changes_before.pop()
-        # Segments are found in the original tree, whose nodes scope analysis knows
-        # (to drop the imports they leave unused); a nested function already
-        # rewritten makes the updated tree the one to edit.
-        source = updated if nested_changed else original
         helper: Resolved = self.options
         name = original.name.value
         named = name in helper.functions
         if not named and (self.file.path, qualified) not in helper.duplicates:
             return updated
-        if not isinstance(source.body, cst.IndentedBlock):
-            return updated
-        if helper.name in names_read(source.body) or (self._local_name and self._local_name in names_read(source.body)):
+        # Segments are found in the original tree, whose nodes scope analysis knows
+        # (to drop the imports they leave unused); a nested function already
+        # rewritten makes the updated tree the one to edit.
+        source = updated if nested_changed else original
+        called = names_read(source.body)
+        if helper.name in called or (self._local_name and self._local_name in called):
             return updated  # already calls the helper: a second run changes nothing
-        finder = SegmentFinder(Evaluator(self.qualified_names))
-        rewriter = _BlockRewriter(finder)
-        source.body.visit(rewriter)
-        if not rewriter.segments:
-            if named or finder.misses:
-                reason = finder.misses[0].reason if finder.misses else "no step rounding of a recognised shape"
-                self.report(original, f"{name} not rewritten: {reason}")
+        plan = plan_function(source, Evaluator(self.qualified_names))
+        if not plan.found:
+            if named or plan.reasons:
+                reason = plan.reasons[0] if plan.reasons else "no step rounding of a recognised shape"
+                # A near-duplicate found by similarity alone is reported only when it
+                # visibly rounds something: other look-alikes are not ours to explain.
+                if named or reason != UNTYPED:
+                    self.report(original, f"{name} not rewritten: {reason}")
             return updated
         if not self.usable:
             self.report(original, f"{name} not rewritten: {self._unusable_reason()}")
@@ -154,25 +162,17 @@ class Precision(PythonCodemod):
         if self.opted_out(original):
             self.report(original, f"{name} left alone: `# codemods: skip`")
             return updated
-        call_name = self.local_name
-        calls: list[cst.BaseExpression] = []
-        for applied in rewriter.applied:
-            calls.append(applied.call(call_name, self._quote))
-        new_body = source.body.visit(_Apply(rewriter.applied, calls))
-        problem = _still_used(new_body, rewriter.applied, calls)
-        if problem:
-            self.report(original, f"{name} not rewritten: {problem}")
-            return updated
-        for applied in rewriter.applied:
-            self._replaced.extend(applied.removed)
+        calls = [found.call(self.local_name, self._quote) for found in plan.found]
+        for found in plan.found:
+            self._replaced.extend(found.removed)
         for call in calls:
             self._kept_names |= names_read(call)
-        self.changes += len(rewriter.applied)
-        classes = sorted({c for a in rewriter.applied for c in a.segment.rounded.classes})
+        self.changes += len(plan.found)
+        classes = sorted({c for found in plan.found for c in found.segment.rounded.classes})
         if classes:
             labels = ", ".join(LABELS[c] for c in classes)
             self.report(original, f"{name}: behaviour change ({labels})", Kind.BEHAVIOUR)
-        return updated.with_changes(body=new_body)
+        return updated.with_changes(body=apply(plan, calls))
 
     def _unusable_reason(self) -> str:
         helper: Resolved = self.options
@@ -224,133 +224,3 @@ class Precision(PythonCodemod):
     def behaviour_notes(cls, findings: Sequence[Finding]) -> tuple[str, ...]:
         seen = [label for f in findings if f.kind is Kind.BEHAVIOUR for label in LABELS.values() if label in f.message]
         return tuple(CLASS_NOTES[key] for key, label in LABELS.items() if label in seen)
-
-
-@dataclass
-class _Applied:
-    """A segment found in a block, with what it removes."""
-
-    segment: Segment
-    block: tuple[cst.BaseStatement, ...]
-
-    @property
-    def removed(self) -> list[cst.CSTNode]:
-        segment = self.segment
-        nodes: list[cst.CSTNode] = [
-            self.block[i] for i in range(segment.start, segment.end + 1) if i not in segment.neutral
-        ]
-        if segment.use is not None:
-            nodes[-1] = segment.use
-        return nodes
-
-    def call(self, name: str, quote: str) -> cst.BaseExpression:
-        rounded: Rounded = self.segment.rounded
-        parts = [_code(rounded.value.node), _code(rounded.step.node)]
-        if rounded.lower is not None:
-            parts.append(f"min_value={_code(rounded.lower.node)}")
-        if rounded.upper is not None:
-            parts.append(f"max_value={_code(rounded.upper.node)}")
-        parts.append(f"rounding={quote}{rounded.mode}{quote}")
-        return cst.parse_expression(f"{name}({', '.join(parts)})")
-
-
-class _BlockRewriter(cst.CSTVisitor):
-    """Collects the segments of every block of one function (nested functions excluded)."""
-
-    def __init__(self, finder: SegmentFinder) -> None:
-        self.finder = finder
-        self.applied: list[_Applied] = []
-
-    @property
-    def segments(self) -> list[_Applied]:
-        return self.applied
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        block = tuple(node.body)
-        for segment in self.finder.find(block):
-            self.applied.append(_Applied(segment, block))
-
-
-class _Apply(cst.CSTTransformer):
-    """Replaces each segment by the helper call (blocks are matched by identity)."""
-
-    def __init__(self, applied: list[_Applied], calls: list[cst.BaseExpression]) -> None:
-        self.by_block: dict[int, list[tuple[_Applied, cst.BaseExpression]]] = {}
-        for item, call in zip(applied, calls):
-            self.by_block.setdefault(id(item.block[0]), []).append((item, call))
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        if not original.body or id(original.body[0]) not in self.by_block:
-            return updated
-        body = list(updated.body)
-        for item, call in sorted(self.by_block[id(original.body[0])], key=lambda p: -p[0].segment.start):
-            segment = item.segment
-            first = body[segment.start]
-            if segment.use is not None:
-                last = original.body[segment.end].deep_replace(segment.use, call)
-            else:
-                last = _assignment(original.body, segment, call)
-            emitted = [*(body[i] for i in segment.neutral), last]
-            emitted[0] = emitted[0].with_changes(leading_lines=first.leading_lines)  # type: ignore[union-attr]
-            body[segment.start : segment.end + 1] = emitted  # type: ignore[assignment]
-        return updated.with_changes(body=body)
-
-
-def _assignment(block: Sequence[cst.BaseStatement], segment: Segment, call: cst.BaseExpression) -> cst.BaseStatement:
-    """The segment's last plain assignment of its target, now assigning the call."""
-    for index in range(segment.end, segment.start - 1, -1):
-        statement = block[index]
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            small = statement.body[0]
-            if isinstance(small, (cst.Assign, cst.AnnAssign)) and segment.target in names_read(
-                small.targets[0].target if isinstance(small, cst.Assign) else small.target
-            ):
-                return statement.with_changes(body=[small.with_changes(value=call)])
-    raise AssertionError("a segment always assigns its target")  # pragma: no cover
-
-
-def _still_used(body: cst.CSTNode, applied: list[_Applied], calls: list[cst.BaseExpression]) -> str:
-    """Why the rewrite is unsafe: a name the removed statements assigned is still read."""
-    skip = {id(call) for call in calls}
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if id(node) in skip:
-                return False
-            if isinstance(node, cst.Attribute):
-                node.value.visit(self)
-                return False
-            if isinstance(node, cst.Arg):
-                node.value.visit(self)
-                return False
-            if isinstance(node, cst.Name):
-                found.add(node.value)
-            return True
-
-    body.visit(Collect())
-    for item in applied:
-        gone = item.segment.bound - ({item.segment.target} if item.segment.target else set())
-        used = sorted(gone & found)
-        if used:
-            return f"`{used[0]}` is still used after the rounding"
-    return ""
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)

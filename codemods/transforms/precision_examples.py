@@ -133,7 +133,7 @@ def _round_price(price, tick_size):
     # 4. value - value % step
     Example(
         before='''\
-def floor_to_step(value, step):
+def floor_to_step(value: float, step: float):
     """Largest multiple of step not above value."""
     if step <= 0:
         return value
@@ -144,7 +144,7 @@ def floor_to_step(value, step):
 from bot.utils.exchange_precision import adjust_to_step_size
 
 
-def floor_to_step(value, step):
+def floor_to_step(value: float, step: float):
     """Largest multiple of step not above value."""
     if step <= 0:
         return value
@@ -160,7 +160,7 @@ def floor_to_step(value, step):
 import math
 
 
-def _round_quantity(qty, step, min_qty, max_qty):
+def _round_quantity(qty: float, step: float, min_qty, max_qty):
     qty = math.floor(qty / step) * step
     return max(min_qty, min(qty, max_qty))
 """,
@@ -168,7 +168,7 @@ def _round_quantity(qty, step, min_qty, max_qty):
 from bot.utils.exchange_precision import adjust_to_step_size
 
 
-def _round_quantity(qty, step, min_qty, max_qty):
+def _round_quantity(qty: float, step: float, min_qty, max_qty):
     return adjust_to_step_size(qty, step, min_value=min_qty, max_value=max_qty, rounding="floor")
 """,
         path="bot/trader.py",
@@ -241,18 +241,88 @@ def _round_price(value: float, target: float) -> float:
     # 9. hummingbot's (amount // quantum) * quantum
     Example(
         before="""\
-def _round_quantity(self, amount, quantum):
+def _round_quantity(self, amount: float, quantum: float):
     return (amount // quantum) * quantum
 """,
         after="""\
 from bot.utils.exchange_precision import adjust_to_step_size
 
 
-def _round_quantity(self, amount, quantum):
+def _round_quantity(self, amount: float, quantum: float):
     return adjust_to_step_size(amount, quantum, rounding="floor")
 """,
         path="bot/trader.py",
     ),
+    # 10. comments of the statements that go stay above the call
+    Example(
+        before="""\
+import math
+
+
+def _round_quantity(qty: float, step: float) -> float:
+    # 0.001 -> 3
+    precision = int(round(-math.log10(step)))
+    # floor, so we never sell more than the balance
+    qty = math.floor(qty / step) * step  # never round up
+    qty = round(qty, precision)  # strip float noise
+    return qty
+""",
+        after="""\
+from bot.utils.exchange_precision import adjust_to_step_size
+
+
+def _round_quantity(qty: float, step: float) -> float:
+    # 0.001 -> 3
+    # floor, so we never sell more than the balance
+    # never round up
+    qty = adjust_to_step_size(qty, step, rounding="floor")  # strip float noise
+    return qty
+""",
+        path="bot/trader.py",
+    ),
+    # 11. a one-line method
+    Example(
+        before="""\
+class Client:
+    def _round_quantity(self, qty: float): return (qty // self.step_size) * self.step_size
+""",
+        after="""\
+from bot.utils.exchange_precision import adjust_to_step_size
+
+
+class Client:
+    def _round_quantity(self, qty: float): return adjust_to_step_size(qty, self.step_size, rounding="floor")
+""",
+        path="bot/trader.py",
+    ),
+    # 12. python-binance's round_step_size: a guard reads the parameter before it is rebound
+    Example(
+        before="""\
+from decimal import Decimal
+
+
+def _round_quantity(quantity, step_size):
+    if step_size == 0:
+        return quantity
+    quantity = Decimal(str(quantity))
+    return float(quantity - quantity % Decimal(str(step_size)))
+""",
+        after="""\
+from bot.utils.exchange_precision import adjust_to_step_size
+
+
+def _round_quantity(quantity, step_size):
+    if step_size == 0:
+        return quantity
+    return adjust_to_step_size(quantity, step_size, rounding="floor")
+""",
+        path="bot/trader.py",
+    ),
+    # nothing says these are floats: ints (or Decimals) would come back as a float
+    Unchanged("""\
+def _round_quantity(qty, step):
+    return (qty // step) * step
+""", path="bot/trader.py"),
     # the result stays a Decimal: reported, not rewritten
     Unchanged("""\
 from decimal import ROUND_DOWN, Decimal
@@ -291,5 +361,19 @@ import math
 
 def candles_per_day(interval_minutes):
     return math.floor(1440 / interval_minutes) * interval_minutes
+""", path="bot/trader.py"),
+    # the precision is read again in the next iteration of the loop
+    Unchanged("""\
+import math
+
+
+def _round_price(prices, tick):
+    out = []
+    for price in prices:
+        if out:
+            print("previous precision", precision)
+        precision = int(round(-math.log10(tick)))
+        out.append(round(float(price), precision))
+    return out
 """, path="bot/trader.py"),
 ]

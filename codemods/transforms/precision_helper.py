@@ -19,6 +19,16 @@ DEFAULT_FUNCTIONS = ("_round_quantity", "_round_price")
 TRIGGERS = ("floor", "ceil", "round", "quantize", "to_integral", "log10", "%", "//")
 # Near-duplicates among rounding methods are short: a lookup and three lines of arithmetic.
 DUPLICATE_MIN_TOKENS = 20
+# Only functions that round something can hold a segment: the rest of a large
+# checkout's duplicates are not compared.
+ROUNDING_BODY = re.compile(
+    r"\b(?:floor|ceil|round|trunc|int)\s*\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*/"  # a division inside a rounding call
+    r"|\bquantize\s*\(|\bto_integral|\blog10\s*\("
+    r"|[\w)\]]\s*//\s*[\w(]|[\w)\]]\s*%\s*[\w(]"  # floor division, modulo (not '%s' in a string)
+)
+# A rounding method is a lookup and a few lines of arithmetic; bigger functions
+# are not compared (pairwise comparison is what costs on a large checkout).
+DUPLICATE_MAX_TOKENS = 400
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,16 @@ def defines(text: str, name: str) -> bool:
 
 def duplicate_targets(project: Project, names: frozenset[str]) -> tuple[frozenset[tuple[str, str]], list[str]]:
     """Functions in near-duplicate groups, and the files holding them or the named functions."""
-    files = project.grep(*TRIGGERS)
-    sources = [(f.path, f.text) for f in files]
-    pairs = find_duplicates(sources, min_tokens=DUPLICATE_MIN_TOKENS)
+    from codemods.engine import GENERATED, HEADER_CHARS, SKIP_FILE
+
+    files = [
+        f for f in project.grep(*TRIGGERS)
+        if not GENERATED.search(f.text[:HEADER_CHARS]) and not SKIP_FILE.search(f.text[:HEADER_CHARS])
+    ]
+    sources = [(f.path, f.text) for f in files if ROUNDING_BODY.search(f.text)]
+    pairs = find_duplicates(
+        sources, min_tokens=DUPLICATE_MIN_TOKENS, max_tokens=DUPLICATE_MAX_TOKENS, body_pattern=ROUNDING_BODY
+    )
     members = {(ref.path, ref.name) for g in group(pairs) for ref in g.functions}
     named = re.compile(r"\bdef\s+(%s)\b" % "|".join(map(re.escape, sorted(names)))) if names else None
     paths = sorted({p for p, _ in members} | {f.path for f in files if named and named.search(f.text)})
