@@ -206,23 +206,23 @@ def _insertion_point(body: Sequence[cst.BaseStatement], module: str) -> tuple[in
     """Where a person would put the import among ``body``, and whether it starts a new group.
 
     After the last import of the same top-level package if there is one; else
-    after the last import, as a group of its own when that import is from the
-    standard library (the isort/ruff layout); with no import, after the docstring.
+    after the last import, as a group of its own (the isort/ruff layout: the
+    helpers inserted are first-party, so they never join a stdlib or
+    third-party group); with no import, after the docstring.
     """
     top = "." if module.startswith(".") else module.split(".", 1)[0]
-    point, same_package, last_is_stdlib = 0, None, False
+    point, same_package, seen_import = 0, None, False
     for index, statement in enumerate(body):
         if index == 0 and is_docstring(statement):
             point = 1
         elif _is_import_line(statement):
             point = index + 1
-            packages = _top_packages(statement)
-            if top in packages:
+            seen_import = True
+            if top in _top_packages(statement):
                 same_package = index + 1
-            last_is_stdlib = all(p in sys.stdlib_module_names or p == "__future__" for p in packages)
     if same_package is not None:
         return same_package, False
-    new_group = last_is_stdlib and top not in sys.stdlib_module_names
+    new_group = point > 0 and seen_import and top not in sys.stdlib_module_names
     return point, new_group
 
 

@@ -20,7 +20,6 @@ import dataclasses
 import json
 import math
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -189,6 +188,17 @@ KNOWN_VALUES = [
     (8, "_round_price", Input(0.25, 0.5), 0.0, 0.0, "equal"),  # ties to even in both
     (8, "_round_price", Input(0.75, 0.5), 1.0, 1.0, "equal"),
     (9, "_round_quantity", Input(0.3, 0.1), 0.2, 0.3, "float"),  # 0.3 // 0.1 == 2.0
+    (10, "_round_quantity", Input(0.3, 0.1), 0.2, 0.3, "float"),
+    (10, "_round_quantity", Input(0.75, 0.5), 0.0, 0.5, "places"),  # round(0.5, 0) == 0.0
+    (11, "Client._round_quantity", Input(0.3, 0.1), 0.2, 0.3, "float"),
+    (12, "_round_quantity", Input(-0.37, 0.1), -0.3, -0.4, "toward-zero"),  # Decimal % truncates
+    (12, "_round_quantity", Input(0.37, 0.0), 0.37, 0.37, "equal"),  # its own step == 0 guard
+    # Found at bd3ada0 as unreported (the labels were "steps other than 1, 0.1, 0.01 ..." and
+    # "steps in exponent form"); the labels of 8cfa75e cover them:
+    (3, "_round_quantity", Input(0.37, 1.0), 0.3, 0.0, "places"),  # Decimal('1.0') quantizes to 0.1
+    (3, "_round_price", Input(0.37, 1.0), 0.4, 0.0, "places"),
+    (2, "round_px", Input(0.12345678, 1e-07), 0.0, 0.1234568, "places"),  # format(1e-07, 'f') == '0.000000'
+    (2, "round_qty", Input(5.5, 1), IndexError, 6.0, "raises"),  # str(1) has no '.'
 ]
 
 
@@ -280,42 +290,6 @@ def test_an_unsound_clamp_is_a_wrong_result(pairs: dict[str, Pair]) -> None:
         differential(wrong, Input(0.37, 0.1, 0.0, 1.0))
     with pytest.raises(WrongResult):
         run_property(wrong, ALL_STEPS, MUTANT_EXAMPLES, lambda name: None)
-
-
-# -- codemod bugs found by this file (strict: they fail until the codemod is fixed) -----------
-
-
-@pytest.mark.xfail(strict=True, raises=Unexplained, reason=KNOWN_BUGS[(3, "_round_quantity")].reason)
-@pytest.mark.parametrize("case_id", ["ex3-_round_quantity", "ex3-_round_price"])
-def test_bug_quantize_with_a_step_of_one(pairs: dict[str, Pair], case_id: str) -> None:
-    # Decimal(str(1.0)).quantize rounds 0.37 to 0.3 (or 0.4); the helper gives 0.0
-    differential(pairs[case_id], Input(0.37, 1.0))
-
-
-@pytest.mark.xfail(strict=True, raises=Unexplained, reason=KNOWN_BUGS[(2, "round_px")].reason)
-def test_bug_fixed_format_precision_of_tiny_ticks(pairs: dict[str, Pair]) -> None:
-    # format(1e-07, 'f') == '0.000000': the original returns 0.0, the helper 0.1234568
-    differential(pairs["ex2-round_px"], Input(0.12345678, 1e-07))
-
-
-@pytest.mark.xfail(
-    strict=True, raises=Unexplained,
-    reason="str(1).split('.')[1] raises for any int step, not only for steps in exponent form: "
-    "round_qty(5.5, 1) raised IndexError, now returns 6.0; the report's label covers exponent forms only",
-)
-def test_bug_text_precision_of_an_integer_step(pairs: dict[str, Pair]) -> None:
-    differential(pairs["ex2-round_qty"], Input(5.5, 1))
-
-
-@pytest.mark.xfail(
-    strict=True, raises=Unexplained,
-    reason="(amount // quantum) * quantum is taken to be float arithmetic; with Decimal operands "
-    "(hummingbot's types) the result was a Decimal (now a float: Decimal - float raises TypeError) "
-    "and Decimal // truncates toward zero. Neither is reported.",
-)
-@pytest.mark.parametrize("value", ["0.35", "-0.35"])
-def test_bug_floor_division_of_decimals(pairs: dict[str, Pair], value: str) -> None:
-    differential(pairs["ex9-_round_quantity"], Input(Decimal(value), Decimal("0.1")))  # type: ignore[arg-type]
 
 
 # -- what was observed -------------------------------------------------------------------
