@@ -5,9 +5,11 @@ original and as the codemod's output (which imports the real helper), and both
 are called on generated inputs. The rewrite must return the exact result (the
 value brought to the step in decimal with the mode it names, then clamped);
 where the original differs, the difference must fall in one of the documented
-classes (float artefacts, steps other than 1, 0.1, 0.01 ..., steps in exponent
-form, negative values), and in one the codemod REPORTED for that function: the
-tool must never hide a behaviour change.
+classes (LABELS in codemods/transforms/precision.py: float artefacts, steps the
+original's decimal places miss, steps whose text has no '.', negative values),
+and in one the codemod REPORTED for that function: the tool must never hide a
+behaviour change. A codemod bug found here is a strict xfail (KNOWN_BUGS in
+tests/precision_cases.py restricts the property to the rest of the domain).
 
 The machinery (adapters, reference, classifier, strategies) is in
 tests/precision_cases.py. Run with `-s` to see the table of counts; it is also

@@ -66,13 +66,17 @@ class Precision(PythonCodemod):
     ## Safety
     Only segments whose result is provably "value rounded to the step" are
     rewritten; the helper differs from the original only in documented classes
-    (float artefacts, steps that are not powers of ten, exponent-form steps where
-    the original raised, negative values where the original truncated toward
-    zero), and each rewrite says which apply, in the summary, `--json` and the PR
+    (float artefacts, steps the original's decimal places miss, steps whose
+    text has no '.' where the original raised, negative values where the
+    original truncated toward zero), and each rewrite says which apply, in the summary, `--json` and the PR
     body. A clamp is folded into the helper only when it clamps the way the helper
     does (`max(lo, min(x, hi))`); an `if/elif` clamp, or one that logs, stays as
-    written. A value kept as a Decimal or as text, a precision used later, or any
-    other shape is left alone and reported with its reason.
+    written. Left alone and reported with the reason: a value kept as a Decimal
+    or as text, a precision read after the rounding, a `quantize` whose rounding
+    comes from the decimal context, and arithmetic with nothing saying it is a
+    float (a `float` annotation, a `float(...)` conversion, a true division):
+    an int or a Decimal would come back from the helper as a float. The helper
+    assumes Decimal arithmetic at the default 28 digits or more.
     """
 
     NAME = "precision"
