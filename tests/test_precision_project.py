@@ -78,6 +78,11 @@ def test_helper_created_in_the_package_of_the_duplicates(tmp_path: Path) -> None
     assert 'price = adjust_to_step_size(price, tick, rounding="round")' in text
     assert "import math" not in text and "log10" not in text
     assert done.behaviour_changes["precision"]
+    notes = sorted((f.line, f.message) for r in done.results for f in r.findings if f.kind is Kind.NOTE)
+    assert notes == [
+        (5, "size_for_order rewritten as a near-duplicate of Exchange.price_for_order at line 14, similarity 0.95"),
+        (14, "price_for_order rewritten as a near-duplicate of Exchange.size_for_order at line 5, similarity 0.95"),
+    ]
 
 
 def test_duplicates_off_rewrites_only_named_functions(tmp_path: Path) -> None:

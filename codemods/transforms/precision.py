@@ -176,6 +176,9 @@ class Precision(PythonCodemod):
         if classes:
             labels = ", ".join(LABELS[c] for c in classes)
             self.report(original, f"{name}: behaviour change ({labels})", Kind.BEHAVIOUR)
+        twin = helper.duplicates.get((self.file.path, qualified))
+        if twin and not named:
+            self.report(original, f"{name} rewritten as a near-duplicate of {twin}", Kind.NOTE)
         return updated.with_changes(body=apply(plan, calls))
 
     def _unusable_reason(self) -> str:

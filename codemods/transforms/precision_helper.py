@@ -6,10 +6,11 @@ Runs once per run in the planning step (``Precision.plan``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 
-from codemods.analysis.duplicates import find_duplicates, group
+from codemods.analysis.duplicates import find_duplicates
 from codemods.base import Project
 from codemods.transforms.timestamp_helper import locate, new_module_files, parse_spec, project_folder
 
@@ -40,7 +41,9 @@ class Resolved:
     path: str | None = None
     within: str | None = None  # files outside this folder cannot import the helper
     functions: frozenset[str] = frozenset(DEFAULT_FUNCTIONS)
-    duplicates: frozenset[tuple[str, str]] = frozenset()  # (path, qualified name) in a duplicate group
+    # (path, qualified name) of each function in a duplicate group -> its closest twin
+    # and their similarity, as the report names it: "Exchange.price_for_order:14, 0.93"
+    duplicates: Mapping[tuple[str, str], str] = field(default_factory=dict)
     reason: str = ""
 
 
@@ -59,7 +62,7 @@ def defines(text: str, name: str) -> bool:
     return re.search(rf"^def {re.escape(name)}\b", text, re.MULTILINE) is not None
 
 
-def duplicate_targets(project: Project, names: frozenset[str]) -> tuple[frozenset[tuple[str, str]], list[str]]:
+def duplicate_targets(project: Project, names: frozenset[str]) -> tuple[dict[tuple[str, str], str], list[str]]:
     """Functions in near-duplicate groups, and the files holding them or the named functions."""
     from codemods.engine import GENERATED, HEADER_CHARS, SKIP_FILE
 
@@ -71,10 +74,14 @@ def duplicate_targets(project: Project, names: frozenset[str]) -> tuple[frozense
     pairs = find_duplicates(
         sources, min_tokens=DUPLICATE_MIN_TOKENS, max_tokens=DUPLICATE_MAX_TOKENS, body_pattern=ROUNDING_BODY
     )
-    members = {(ref.path, ref.name) for g in group(pairs) for ref in g.functions}
+    members: dict[tuple[str, str], str] = {}
+    for pair in pairs:  # best first: each function keeps its closest twin
+        for ref, twin in ((pair.first, pair.second), (pair.second, pair.first)):
+            where = twin.name if twin.path == ref.path else f"{twin.path}:{twin.name}"
+            members.setdefault((ref.path, ref.name), f"{where} at line {twin.start}, similarity {pair.score:.2f}")
     named = re.compile(r"\bdef\s+(%s)\b" % "|".join(map(re.escape, sorted(names)))) if names else None
     paths = sorted({p for p, _ in members} | {f.path for f in files if named and named.search(f.text)})
-    return frozenset(members), paths
+    return members, paths
 
 
 def default_module(project: Project, path: str) -> tuple[str | None, str]:
@@ -93,7 +100,7 @@ def resolve(project: Project, helper: str | None, functions: frozenset[str], use
     """The helper to use, the files to create for it, and a problem (empty when none)."""
     members, paths = duplicate_targets(project, functions)
     if not use_duplicates:
-        members = frozenset()
+        members = {}
     base = Resolved(module=None, functions=functions, duplicates=members)
     if helper:
         module, name = helper_spec(helper)
