@@ -147,6 +147,7 @@ class Rounded:
     # The result is a float whatever the inputs' types (float(), a true division):
     # without that, int or Decimal inputs would come back from the helper as a float.
     typed: bool = False
+    via_decimal: bool = False  # computed with Decimal arithmetic (which the decimal context governs)
     lower: Input | None = None
     upper: Input | None = None
 
@@ -298,7 +299,9 @@ class Evaluator:
                         classes = {TOWARD_ZERO} if decimal else {FLOAT}
                         if _binary(left, base, divisor):
                             classes.add(FLOAT)
-                        return Rounded(_input_of(left), _input_of(divisor), "floor", frozenset(classes), decimal)
+                        return Rounded(
+                            _input_of(left), _input_of(divisor), "floor", frozenset(classes), decimal, via_decimal=decimal
+                        )
             return None
         if isinstance(op, cst.FloorDivide):
             if isinstance(left, (Input, Exact)) and isinstance(right, (Input, Exact)):
@@ -313,7 +316,7 @@ class Evaluator:
         classes = set(whole.classes) | set(extra)
         if not ratio.decimal or ratio.binary:
             classes.add(FLOAT)
-        return Rounded(ratio.value, ratio.step, whole.mode, frozenset(classes), ratio.decimal)
+        return Rounded(ratio.value, ratio.step, whole.mode, frozenset(classes), ratio.decimal, via_decimal=ratio.decimal)
 
     def _whole(self, ratio: Ratio, mode: str, *classes: str | None) -> Whole:
         return Whole(ratio, mode, frozenset(c for c in classes if c))
@@ -495,7 +498,7 @@ class Evaluator:
             return None
         # quantize keeps the step's exponent, not the step: Decimal('0.5') rounds to 0.1.
         classes = {c for c in (PLACES, mode[1], FLOAT if target.binary or step.binary else None) if c}
-        return Rounded(target.of, step.of, mode[0], frozenset(classes), decimal=True)
+        return Rounded(target.of, step.of, mode[0], frozenset(classes), decimal=True, via_decimal=True)
 
     def _text_method(self, target: Text, method: str, args: list[cst.BaseExpression]) -> Value | None:
         literal = args[0].evaluated_value if len(args) == 1 and isinstance(args[0], cst.SimpleString) else None

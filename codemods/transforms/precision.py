@@ -27,6 +27,10 @@ LABELS = {
 }
 
 
+# A module that sets the decimal context: its Decimal roundings depend on the settings.
+_CONTEXT_CHANGE = re.compile(r"\b(?:getcontext|setcontext|localcontext)\s*\(")
+
+
 @dataclass(frozen=True)
 class PrecisionOptions:
     """``[tool.codemods.precision]``."""
@@ -95,6 +99,7 @@ class Precision(PythonCodemod):
         self._kept_names: set[str] = set()  # names the helper calls read (never orphaned)
         self._local_name: str | None = None
         self.usable = True
+        self._context_changed = False
 
     @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
@@ -108,6 +113,8 @@ class Precision(PythonCodemod):
         return "def " in text
 
     def visit_Module(self, node: cst.Module) -> None:
+        source = self.context.scratch.get(SOURCE_KEY)
+        self._context_changed = _CONTEXT_CHANGE.search(source if isinstance(source, str) else node.code) is not None
         helper: Resolved = self.options
         self.usable = helper.module is not None and (
             not helper.within or self.file.path.startswith(helper.within + "/")
@@ -151,7 +158,7 @@ class Precision(PythonCodemod):
         called = names_read(source.body)
         if helper.name in called or (self._local_name and self._local_name in called):
             return updated  # already calls the helper: a second run changes nothing
-        plan = plan_function(source, Evaluator(self.qualified_names))
+        plan = plan_function(source, Evaluator(self.qualified_names), self._context_changed)
         if not plan.found:
             if named or plan.reasons:
                 reason = plan.reasons[0] if plan.reasons else "no step rounding of a recognised shape"

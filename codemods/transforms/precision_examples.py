@@ -376,4 +376,23 @@ def _round_price(prices, tick):
         out.append(round(float(price), precision))
     return out
 """, path="bot/trader.py"),
+    # the module lowers the decimal precision: the original's Decimal results depend on it
+    Unchanged("""\
+import decimal
+from decimal import ROUND_DOWN, Decimal
+
+decimal.getcontext().prec = 6
+
+
+def _round_quantity(qty, step):
+    return float(Decimal(str(qty)).quantize(Decimal(str(step)), rounding=ROUND_DOWN))
+""", path="bot/trader.py"),
+    # quantize without rounding=: the decimal context decides, whatever the program set
+    Unchanged("""\
+from decimal import Decimal
+
+
+def _round_quantity(qty, step):
+    return float(Decimal(str(qty)).quantize(Decimal(str(step))))
+""", path="bot/trader.py"),
 ]

@@ -61,7 +61,13 @@ class FunctionPlan:
     reasons: list[str] = field(default_factory=list)  # why recognised roundings were left
 
 
-def plan_function(function: cst.FunctionDef, evaluator: Evaluator) -> FunctionPlan:
+CONTEXT = (
+    "this module changes the decimal context (getcontext, setcontext or localcontext), "
+    "so the original's Decimal results depend on it; the helper's do not"
+)
+
+
+def plan_function(function: cst.FunctionDef, evaluator: Evaluator, context_changed: bool = False) -> FunctionPlan:
     one_line = isinstance(function.body, cst.SimpleStatementSuite)
     if one_line:
         body = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=function.body.body)])  # type: ignore[union-attr]
@@ -75,7 +81,9 @@ def plan_function(function: cst.FunctionDef, evaluator: Evaluator) -> FunctionPl
     floats = float_names(function)
     candidates = []
     for found in collector.found:
-        if _typed(found.segment.rounded, floats):
+        if context_changed and found.segment.rounded.via_decimal:
+            plan.reasons.append(CONTEXT)
+        elif _typed(found.segment.rounded, floats):
             candidates.append(found)
         else:
             plan.reasons.append(UNTYPED)
