@@ -151,8 +151,12 @@ def _finish(run: Run, classes: Sequence[type], plans: dict[str, Plan], project: 
         notes = cls.behaviour_notes([f for r in run.results for f in r.findings if f.codemod == cls.NAME])
         if notes:
             run.behaviour_changes[cls.NAME] = notes
+        scopes = dict(plan.scopes)
         for path, text in plan.creates:
             if path in by_path or (project.root / path).exists():
+                continue
+            users = scopes.get(path)
+            if users is not None and not any(r.path in users for r in changed):
                 continue
             run.results.append(
                 FileResult(path, Status.CREATED, before=None, after=text.encode("utf-8"))

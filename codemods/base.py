@@ -97,6 +97,9 @@ class Plan:
     findings: tuple[Finding, ...] = ()
     creates: tuple[tuple[str, str], ...] = ()
     finish: tuple[tuple[str, Callable[[str], str]], ...] = ()
+    # (created path, the files that would use it): create it only when the codemod
+    # changed one of them (one helper per package, made only where it is needed).
+    scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

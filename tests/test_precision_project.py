@@ -194,3 +194,23 @@ def test_bad_option_is_one_line_exit_2(tmp_path: Path) -> None:
     result = run_cli("diff", "--only", "precision", ".", cwd=tmp_path)
     assert result.code == 2
     assert len(result.err_lines) == 1 and "functions" in result.err_lines[0] and "pyproject.toml" in result.err_lines[0]
+
+
+def test_one_helper_per_package_created_only_where_used(tmp_path: Path) -> None:
+    refused = "def _round_quantity(qty, step):\n    return (qty // step) * step\n"  # nothing says float
+    write_tree(
+        tmp_path,
+        {
+            "alpha/__init__.py": "",
+            "alpha/orders.py": ROUND_QTY.replace("round_qty", "_round_quantity"),
+            "beta/__init__.py": "",
+            "beta/orders.py": refused,
+            # a skip-file module defining the helper is not "the project's helper"
+            "tools/template.py": "# codemods: skip-file\ndef adjust_to_step_size(v, s, rounding='round'):\n    return v\n",
+        },
+    )
+    done = run(tmp_path)
+    created = sorted(r.path for r in done.results if r.status is Status.CREATED)
+    assert created == ["alpha/utils/__init__.py", "alpha/utils/exchange_precision.py"]
+    assert "from alpha.utils.exchange_precision import adjust_to_step_size" in after(done, "alpha/orders.py")
+    assert results(done)["beta/orders.py"].status is Status.UNCHANGED  # type: ignore[attr-defined]

@@ -15,7 +15,15 @@ from codemods.base import SOURCE_KEY, Plan, Project, PythonCodemod
 from codemods.imports import exported_names, import_spelling, orphaned_imports, swap_imports
 from codemods.models import Finding, Kind
 from codemods.transforms.precision_examples import EXAMPLES
-from codemods.transforms.precision_helper import DEFAULT_FUNCTIONS, TRIGGERS, Resolved, helper_spec, resolve
+from codemods.transforms.precision_helper import (
+    DEFAULT_FUNCTIONS,
+    DEFAULT_NAME,
+    TRIGGERS,
+    Helper,
+    Resolved,
+    helper_spec,
+    resolve,
+)
 from codemods.transforms.precision_rewrite import UNTYPED, apply, plan_function
 
 # Short labels of the difference classes, as each rewritten function reports them.
@@ -92,13 +100,14 @@ class Precision(PythonCodemod):
     def __init__(self, context: Any, options: Any = None, file: Any = None) -> None:
         super().__init__(context, options, file)
         if isinstance(self.options, PrecisionOptions):  # run without the planning step
-            self.options = Resolved(module=None, functions=frozenset(self.options.functions), reason="no helper planned")
+            self.options = Resolved(functions=frozenset(self.options.functions), reason="no helper planned")
         self._stack: list[tuple[str, bool]] = []  # (name, is a function)
         self._changes_before: list[int] = []
         self._replaced: list[cst.CSTNode] = []
         self._kept_names: set[str] = set()  # names the helper calls read (never orphaned)
         self._local_name: str | None = None
         self.usable = True
+        self.helper: Helper | None = None
         self._context_changed = False
 
     @classmethod
@@ -115,12 +124,9 @@ class Precision(PythonCodemod):
     def visit_Module(self, node: cst.Module) -> None:
         source = self.context.scratch.get(SOURCE_KEY)
         self._context_changed = _CONTEXT_CHANGE.search(source if isinstance(source, str) else node.code) is not None
-        helper: Resolved = self.options
-        self.usable = helper.module is not None and (
-            not helper.within or self.file.path.startswith(helper.within + "/")
-        )
-        if helper.path == self.file.path or (helper.module and helper.module == self.file.module):
-            self.usable = False  # the helper's own module
+        resolved: Resolved = self.options
+        self.helper = resolved.helper_for(self.file.path)
+        self.usable = self.helper is not None and not self._own_module()
 
     # -- where we are ------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -146,17 +152,18 @@ class Precision(PythonCodemod):
         qualified = self._qualified()
         self._stack.pop()
         nested_changed = self.changes != self._changes_before.pop()
-        helper: Resolved = self.options
+        resolved: Resolved = self.options
         name = original.name.value
-        named = name in helper.functions
-        if not named and (self.file.path, qualified) not in helper.duplicates:
+        named = name in resolved.functions
+        if not named and (self.file.path, qualified) not in resolved.duplicates:
             return updated
         # Segments are found in the original tree, whose nodes scope analysis knows
         # (to drop the imports they leave unused); a nested function already
         # rewritten makes the updated tree the one to edit.
         source = updated if nested_changed else original
         called = names_read(source.body)
-        if helper.name in called or (self._local_name and self._local_name in called):
+        helper_name = self.helper.name if self.helper else DEFAULT_NAME
+        if helper_name in called or (self._local_name and self._local_name in called):
             return updated  # already calls the helper: a second run changes nothing
         plan = plan_function(source, Evaluator(self.qualified_names), self._context_changed)
         if not plan.found:
@@ -183,18 +190,23 @@ class Precision(PythonCodemod):
         if classes:
             labels = ", ".join(LABELS[c] for c in classes)
             self.report(original, f"{name}: behaviour change ({labels})", Kind.BEHAVIOUR)
-        twin = helper.duplicates.get((self.file.path, qualified))
+        twin = resolved.duplicates.get((self.file.path, qualified))
         if twin and not named:
             self.report(original, f"{name} rewritten as a near-duplicate of {twin}", Kind.NOTE)
         return updated.with_changes(body=apply(plan, calls))
 
+    def _own_module(self) -> bool:
+        helper = self.helper
+        return helper is not None and (helper.path == self.file.path or helper.module == self.file.module)
+
     def _unusable_reason(self) -> str:
-        helper: Resolved = self.options
-        if helper.module is None:
-            return helper.reason or "no helper (see the warning)"
-        if helper.path == self.file.path or helper.module == self.file.module:
-            return "this is the helper's own module"
-        return f"the helper {helper.module} is importable only under {helper.within}/: set [tool.codemods.precision] helper"
+        resolved: Resolved = self.options
+        if self.helper is None:
+            if resolved.helpers:
+                places = ", ".join(f"{h.within or '.'}/" for h in resolved.helpers)
+                return f"the helper is importable only under {places}: set [tool.codemods.precision] helper"
+            return resolved.reason or "no helper (see the warning)"
+        return "this is the helper's own module"
 
     @property
     def _quote(self) -> str:
@@ -206,14 +218,16 @@ class Precision(PythonCodemod):
     @property
     def local_name(self) -> str:
         if self._local_name is None:
-            helper: Resolved = self.options
+            helper = self.helper
+            assert helper is not None
             self._local_name = self.free_name(f"{helper.module}.{helper.name}", helper.name)
         return self._local_name
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.changes:
             return updated
-        helper: Resolved = self.options
+        helper = self.helper
+        assert helper is not None
         module = import_spelling(original, helper.module, self.file.module, self.file.path) or ""
         asname = None if self.local_name == helper.name else self.local_name
         orphans = [
@@ -228,11 +242,10 @@ class Precision(PythonCodemod):
     @classmethod
     def plan(cls, project: Project, options: PrecisionOptions) -> Plan:
         functions = frozenset(options.functions)
-        resolved, creates, problem = resolve(project, options.helper, functions, options.duplicates)
+        resolved, creates, scopes, problem = resolve(project, options.helper, functions, options.duplicates)
         if problem:
-            warning = Finding(cls.NAME, "", 0, problem, Kind.WARNING)
-            return Plan(options=Resolved(module=None, functions=functions, duplicates=resolved.duplicates, reason=problem), findings=(warning,))
-        return Plan(options=resolved, creates=creates)
+            return Plan(options=resolved, findings=(Finding(cls.NAME, "", 0, problem, Kind.WARNING),))
+        return Plan(options=resolved, creates=creates, scopes=scopes)
 
     @classmethod
     def behaviour_notes(cls, findings: Sequence[Finding]) -> tuple[str, ...]:
