@@ -158,6 +158,11 @@ class Rounded:
 Value = Union[Input, Places, Log, Text, Exponent, Power, Exact, Ratio, Whole, Rounded]
 Env = dict[str, Value]
 
+# The last part of every name the evaluator asks about.
+_KNOWN_NAMES = frozenset(
+    {"floor", "ceil", "round", "int", "trunc", "float", "str", "repr", "len", "format", "abs", "max", "min",
+     "log10", "log", "Decimal", *DECIMAL_MODES}
+)
 _MODE_CALLS = {"math.floor": "floor", "math.ceil": "ceil", "builtins.round": "round"}
 _TRUNCATE_CALLS = {"builtins.int", "math.trunc"}
 _PURE_CONVERSIONS = {"builtins.float", "builtins.int", "builtins.str"}
@@ -168,7 +173,19 @@ class Evaluator:
     """Evaluates expressions of one block to abstract values."""
 
     def __init__(self, qnames: QNames) -> None:
-        self.qnames = qnames
+        self._qnames = qnames
+
+    def qnames(self, node: cst.CSTNode) -> set[str]:
+        """Qualified names, asked only for the names this analysis knows.
+
+        Resolving a name like ``self`` can mean libcst's scope analysis of the
+        whole module (seconds on a 10,000-line client); ``self.client.get`` can
+        never be ``math.floor``, so its last part decides first.
+        """
+        tail = node.attr.value if isinstance(node, cst.Attribute) else node.value if isinstance(node, cst.Name) else None
+        if tail not in _KNOWN_NAMES:
+            return set()
+        return self._qnames(node)
 
     def is_(self, node: cst.BaseExpression, *names: str) -> bool:
         return bool(self.qnames(node) & set(names))
