@@ -41,7 +41,7 @@ from codemods.base import Example
 from codemods.models import Kind
 from codemods.transforms.precision import LABELS
 from codemods.transforms.precision_examples import EXAMPLES
-from codemods.transforms.precision_helper import DEFAULT_NAME, template
+from codemods.transforms.precision_helper import DEFAULT_NAME, SPEC
 
 HELPER_MODULE = "bot.utils.exchange_precision"
 TEMPLATE_PATH = Path(codemods.templates.__file__).parent / "exchange_precision.py"
@@ -247,7 +247,7 @@ def template_text() -> str:
     text = TEMPLATE_PATH.read_text(encoding="utf-8")
     first, rest = text.split("\n", 1)
     assert first.startswith(SKIP_MARKER), first
-    assert rest == template(DEFAULT_NAME), "the codemod writes something other than the template"
+    assert rest == SPEC.text(DEFAULT_NAME), "the codemod writes something other than the template"
     return rest
 
 
