@@ -36,7 +36,8 @@ class HelperSpec:
         """The template with the function named ``name`` (its own skip-file line dropped)."""
         text = resources.files("codemods.templates").joinpath(self.template).read_text(encoding="utf-8")
         text = text.split("\n", 1)[1]
-        return re.sub(rf"\b{re.escape(self.name)}\b", name, text) if name != self.name else text
+        # the function and its twins named after it (retry_with_backoff_sync)
+        return re.sub(rf"\b{re.escape(self.name)}(?=\b|_)", name, text) if name != self.name else text
 
 
 @dataclass(frozen=True)

@@ -183,12 +183,18 @@ def _append_alias(node: cst.ImportFrom, name: str, asname: str | None) -> list[c
             separator = cst.Comma(whitespace_after=node.lpar.whitespace_after)
         return [*names[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
     comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    keys = [alias.evaluated_name.lower() for alias in names]
+    keys = [_sort_key(alias.evaluated_name) for alias in names]
     if keys == sorted(keys):  # keep a sorted list sorted (isort/ruff order)
-        position = sum(1 for key in keys if key < name.lower())
+        position = sum(1 for key in keys if key < _sort_key(name))
         if position < len(names):
             return [*names[:position], new.with_changes(comma=comma), *names[position:]]
     return [*names[:-1], last.with_changes(comma=comma), new]
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    """isort's and ruff's default order of imported names: CONSTANTS, Classes, functions."""
+    rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return rank, name.lower()
 
 
 def _top_packages(statement: cst.BaseStatement) -> set[str]:

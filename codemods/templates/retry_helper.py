@@ -60,13 +60,15 @@ async def retry_with_backoff(
     retry_on: Errors = (Exception,),
     circuit_breaker: Any = None,
     operation_name: str = "operation",
+    breaker_max_delay: Optional[float] = None,
     **kwargs: Any,
 ) -> T:
     """``await func(*args, **kwargs)``, retried up to ``max_attempts`` times.
 
     Before each attempt a ``circuit_breaker`` (anything with ``can_proceed() ->
     (bool, reason)`` and ``get_retry_after() -> seconds``) may refuse it: the
-    attempt then counts, and the wait is ``min(get_retry_after() + 1, max_delay)``.
+    attempt then counts, and the wait is ``min(get_retry_after() + 1, max_delay)``
+    (``breaker_max_delay`` instead of ``max_delay`` when given).
     A failure with one of ``retry_on`` waits ``min(base_delay * backoff ** attempt,
     max_delay)`` (attempt counted from 0) unless it was the last attempt; any
     other exception propagates at once. After the last attempt the last failure
@@ -76,7 +78,7 @@ async def retry_with_backoff(
     """
     last_error: Optional[BaseException] = None
     for attempt in range(max_attempts):
-        wait = _blocked_wait(circuit_breaker, max_delay, operation_name)
+        wait = _blocked_wait(circuit_breaker, max_delay if breaker_max_delay is None else breaker_max_delay, operation_name)
         if wait is not None:
             await asyncio.sleep(wait)
             continue
@@ -108,12 +110,13 @@ def retry_with_backoff_sync(
     retry_on: Errors = (Exception,),
     circuit_breaker: Any = None,
     operation_name: str = "operation",
+    breaker_max_delay: Optional[float] = None,
     **kwargs: Any,
 ) -> T:
     """``func(*args, **kwargs)`` retried as ``retry_with_backoff`` does, waiting with ``time.sleep``."""
     last_error: Optional[BaseException] = None
     for attempt in range(max_attempts):
-        wait = _blocked_wait(circuit_breaker, max_delay, operation_name)
+        wait = _blocked_wait(circuit_breaker, max_delay if breaker_max_delay is None else breaker_max_delay, operation_name)
         if wait is not None:
             time.sleep(wait)
             continue

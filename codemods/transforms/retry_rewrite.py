@@ -1,0 +1,125 @@
+"""Building the helper call that replaces a recognised retry loop."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from codemods.analysis.retry_loops import RetryLoop, names_in
+
+# Keyword names the helper takes itself: a call passing one of these through
+# **kwargs would collide, so such an operation becomes a nested function.
+HELPER_PARAMS = frozenset(
+    {"max_attempts", "base_delay", "max_delay", "backoff", "retry_on", "circuit_breaker", "operation_name",
+     "breaker_max_delay"}
+)
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the helper's names are spelled in this file."""
+
+    helper: str  # retry_with_backoff or retry_with_backoff_sync (or an alias)
+    exhausted: str  # RetryExhausted
+    attempt: str  # the nested operation's name, free in the function
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node).strip()
+
+
+def operation_name(loop: RetryLoop, function: str) -> str:
+    """The loop's own words for the operation: its log text up to "failed", else the function's name."""
+    text = re.sub(r"%[-#0 +]*\d*(?:\.\d+)?[sdifr]|\{[^}]*\}", "", loop.log_text or "")  # placeholders
+    text = re.sub(r"\s+", " ", text)
+    match = re.match(r"\s*([A-Za-z][\w .\-/]*?)\s+(?:failed|error|attempt|retry|timed out)", text, re.IGNORECASE)
+    if match:
+        return match.group(1)
+    return function.strip("_").replace("_", " ")
+
+
+def direct_call(loop: RetryLoop) -> tuple[cst.BaseExpression, list[cst.Arg]] | None:
+    """`return await client.ping(x)` with simple arguments and nothing else: (callable, args)."""
+    if len(loop.body) != 1 or loop.on_failure:
+        return None
+    value = loop.body[0].body[0].value  # type: ignore[attr-defined]
+    if not loop.sync:
+        if not isinstance(value, cst.Await):
+            return None
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return None
+    for arg in value.args:
+        if arg.star or (arg.keyword is not None and arg.keyword.value in HELPER_PARAMS):
+            return None
+        if not _simple(arg.value):
+            return None  # evaluated once instead of once per attempt: only for plain values
+    if not _simple(value.func):
+        return None
+    return value.func, list(value.args)
+
+
+def _simple(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _simple(node.value)
+    return False
+
+
+def nested_operation(loop: RetryLoop, names: Names, is_async: bool) -> cst.FunctionDef:
+    """`async def _attempt(): <tried block>`, failure bookkeeping kept in an except that re-raises."""
+    body = [s for s in loop.body if loop.counter not in names_in(s)]  # logs naming the attempt go
+    if loop.on_failure:
+        used = set().union(*(names_in(s) for s in loop.on_failure))
+        handler_name = cst.AsName(name=cst.Name(loop.error_name)) if loop.error_name in used else None
+        body = [
+            cst.Try(
+                body=cst.IndentedBlock(body=body),
+                handlers=[
+                    cst.ExceptHandler(
+                        body=cst.IndentedBlock(body=[*loop.on_failure, cst.SimpleStatementLine([cst.Raise()])]),
+                        type=loop.errors if loop.errors is not None else cst.Name("Exception"),
+                        name=handler_name,
+                    )
+                ],
+            )
+        ]
+    return cst.FunctionDef(
+        name=cst.Name(names.attempt),
+        params=cst.Parameters(),
+        body=cst.IndentedBlock(body=body),
+        asynchronous=cst.Asynchronous() if is_async else None,
+    )
+
+
+def helper_call(
+    loop: RetryLoop, names: Names, function: str, quote: str, operation: cst.BaseExpression, args: list[cst.Arg],
+    indent: str = "", step: str = "    ",
+) -> cst.BaseExpression:
+    parts = [_code(operation), *(_code(a).rstrip(",") for a in args)]
+    parts.append(f"max_attempts={_code(loop.attempts)}")
+    parts.append(f"base_delay={_code(loop.base)}")
+    if loop.factor is not None and _code(loop.factor) not in ("2", "2.0"):
+        parts.append(f"backoff={_code(loop.factor)}")
+    cap = _code(loop.cap) if loop.cap is not None else 'float("inf")'.replace('"', quote)
+    parts.append(f"max_delay={cap}")
+    if loop.errors is not None:
+        parts.append(f"retry_on={_code(loop.errors)}")
+    if loop.breaker is not None:
+        parts.append(f"circuit_breaker={_code(loop.breaker)}")
+        breaker_cap = _code(loop.breaker_cap) if loop.breaker_cap is not None else None
+        if breaker_cap is not None and breaker_cap != cap:
+            parts.append(f"breaker_max_delay={breaker_cap}")
+    text = operation_name(loop, function).replace("\\", "\\\\").replace(quote, "\\" + quote)
+    parts.append(f"operation_name={quote}{text}{quote}")
+    call = f"{names.helper}({', '.join(parts)})"
+    prefix = "return " if loop.sync else "return await "
+    if len(indent) + len(prefix) + len(call) > 99:
+        # One argument per line, as black lays out a call that does not fit; the
+        # lines inside the parentheses are relative to the statement's indentation.
+        inner = "".join(f"\n{step}{part}," for part in parts)
+        call = f"{names.helper}({inner}\n)"
+    return cst.parse_expression(call if loop.sync else f"await {call}")
