@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -329,6 +330,14 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
             if candidate not in taken:
                 return candidate
         raise RuntimeError("no free name for the helper")  # pragma: no cover
+
+    @property
+    def quote(self) -> str:
+        """The quote new string literals use: single when the file clearly prefers it."""
+        source = self.context.scratch.get(SOURCE_KEY)
+        if isinstance(source, str) and len(re.findall(r"'[^'\n]*'", source)) > 2 * len(re.findall(r'"[^"\n]*"', source)):
+            return "'"
+        return '"'
 
     # -- side channels ---------------------------------------------------------
     def line_of(self, node: cst.CSTNode) -> int:

@@ -15,6 +15,8 @@ from typing import Callable, Sequence, Union
 
 import libcst as cst
 
+from codemods.analysis.rounding_segments import names_read
+
 QNames = Callable[[cst.CSTNode], set[str]]
 
 ASYNC_SLEEP = "asyncio.sleep"
@@ -61,22 +63,8 @@ def _code(node: cst.CSTNode) -> str:
 
 
 def names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class Collect(cst.CSTVisitor):
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
-            return False
-
-        def visit_Arg(self, arg: cst.Arg) -> bool:
-            arg.value.visit(self)
-            return False
-
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(Collect())
-    return found
+    """Plain names a node mentions (attribute and keyword names excluded)."""
+    return names_read(node)
 
 
 def _contains(node: cst.CSTNode, kinds: tuple[type, ...], stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)) -> bool:

@@ -190,7 +190,7 @@ class Precision(PythonCodemod):
         if self.opted_out(original):
             self.report(original, f"{name} left alone: `# codemods: skip`")
             return updated
-        calls = [found.call(self.local_name, self._quote) for found in plan.found]
+        calls = [found.call(self.local_name, self.quote) for found in plan.found]
         for found in plan.found:
             self._replaced.extend(found.removed)
         for call in calls:
@@ -217,13 +217,6 @@ class Precision(PythonCodemod):
                 return f"the helper is importable only under {places}: set [tool.codemods.precision] helper"
             return resolved.reason or "no helper (see the warning)"
         return "this is the helper's own module"
-
-    @property
-    def _quote(self) -> str:
-        source = self.context.scratch.get(SOURCE_KEY)
-        if isinstance(source, str) and len(re.findall(r"'[^'\n]*'", source)) > 2 * len(re.findall(r'"[^"\n]*"', source)):
-            return "'"
-        return '"'
 
     @property
     def local_name(self) -> str:

@@ -10,7 +10,7 @@ import libcst as cst
 from libcst.metadata import ScopeProvider
 
 from codemods.analysis.retry_loops import Matcher, Refusal, RetryLoop, names_in
-from codemods.base import SOURCE_KEY, Plan, Project, PythonCodemod
+from codemods.base import Plan, Project, PythonCodemod
 from codemods.helper_modules import Helper, HelperSpec, helper_for, plan_helpers
 from codemods.imports import exported_names, import_spelling, insert_import, orphaned_imports, swap_imports
 from codemods.models import Finding, Kind
@@ -167,7 +167,7 @@ class Retry(PythonCodemod):
             operation, args = cst.Name(names.attempt), []
         step = self.context.wrapper.module.default_indent if self.context.wrapper else "    "  # type: ignore[union-attr]
         call = helper_call(
-            loop, names, function.name.value, self._quote, operation, args,
+            loop, names, function.name.value, self.quote, operation, args,
             step * (self._depth + (1 if loop.falls_through else 0)), step,
         )
         self._kept_names |= names_in(call)
@@ -197,13 +197,6 @@ class Retry(PythonCodemod):
         while candidate in taken:
             candidate, number = f"{name}_{number}", number + 1
         return candidate
-
-    @property
-    def _quote(self) -> str:
-        source = self.context.scratch.get(SOURCE_KEY)
-        if isinstance(source, str) and len(re.findall(r"'[^'\n]*'", source)) > 2 * len(re.findall(r'"[^"\n]*"', source)):
-            return "'"
-        return '"'
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         if not self.changes or self.helper is None:
