@@ -12,7 +12,7 @@ import re
 import sys
 import tokenize
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import libcst as cst
@@ -21,6 +21,7 @@ from libcst.metadata import MetadataWrapper
 
 from codemods.base import SOURCE_KEY, FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
 from codemods.files import DecodeError, decode
+from codemods.line_map import LineMap
 from codemods.models import FileResult, Finding, Kind, Status
 
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*codemods:[ \t]*skip-file\b", re.MULTILINE)
@@ -117,6 +118,7 @@ def _run_python(
     errors: list[str],
 ) -> str:
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # fresh parse: nothing shared
+    lines: LineMap | None = None  # set once a codemod changed the text: later positions are of that text
     for cls in classes:
         context = CodemodContext(
             filename=job.path,
@@ -124,7 +126,8 @@ def _run_python(
             wrapper=wrapper,
             scratch={SOURCE_KEY: text},  # the text of wrapper.module, for cheap text-level analyses
         )
-        codemod = cls(context, job.options.get(cls.NAME), info)
+        here = info if lines is None else replace(info, skip_lines=lines.current(info.skip_lines))
+        codemod = cls(context, job.options.get(cls.NAME), here)
         try:
             new_tree = codemod.transform_module(wrapper.module)
         except SkipFile as exc:
@@ -133,7 +136,10 @@ def _run_python(
         except Exception as exc:
             errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
             continue
-        findings.extend(codemod.findings)
+        if lines is None:
+            findings.extend(codemod.findings)
+        else:
+            findings.extend(replace(f, line=lines.original(f.line)) for f in codemod.findings)
         new_text = new_tree.code
         if new_text == text:
             continue
@@ -146,6 +152,8 @@ def _run_python(
             errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
             continue
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
+        if len(classes) > 1:
+            lines = (lines or LineMap.identity(text)).then(text, new_text)
         text = new_text
         wrapper = MetadataWrapper(reparsed, unsafe_skip_copy=True)
     return text

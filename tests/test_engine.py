@@ -123,3 +123,37 @@ def test_skip_file_and_generated_markers() -> None:
     assert engine.run(job, b"# @generated\nold = 1\n", [Renames]).after == b"# @generated\nnew = 1\n"
     # Mentioning the tag in a string is not a marker.
     assert run(b"TAG = '@generated'\nold = 1\n", Renames).status is Status.CHANGED
+
+
+class DropsLines(PythonCodemod):
+    """Removes every `pass` statement line: the lines below it move up."""
+
+    NAME = "drops"
+    TRIGGERS = ("pass",)
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> object:
+        if isinstance(original.body[0], cst.Pass):
+            self.changes += 1
+            return cst.RemoveFromParent()
+        return updated
+
+
+class ReportsOld(PythonCodemod):
+    """Renames `old` (honouring opt-outs) and reports the line of every `old` it sees."""
+
+    NAME = "reports"
+    TRIGGERS = ("old",)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        if original.value == "old":
+            self.report(original, "saw old")
+            return self.replace(original, updated, cst.Name("new"))  # type: ignore[return-value]
+        return updated
+
+
+def test_a_later_codemod_reports_and_opts_out_on_the_original_lines() -> None:
+    source = "pass\npass\nx = old\npass\ny = old  # codemods: skip\nz = old\n"
+    result = run(source.encode(), DropsLines, ReportsOld)
+    assert result.status is Status.CHANGED, result.error
+    assert result.after == b"x = new\ny = old  # codemods: skip\nz = new\n"
+    assert sorted(f.line for f in result.findings if f.message == "saw old") == [3, 5, 6]

@@ -132,3 +132,44 @@ def test_sleep_is_looked_up_at_call_time() -> None:
     source = Path(retry_helper.__file__).read_text(encoding="utf-8")
     assert "from asyncio import sleep" not in source and "from time import sleep" not in source
     assert "await asyncio.sleep(" in source and "time.sleep(" in source
+
+
+class RefuseFrom(Breaker):
+    """Allows the first ``allowed`` checks, then refuses."""
+
+    def __init__(self, allowed: int) -> None:
+        super().__init__(blocked=0, retry_after=0)
+        self.allowed = allowed
+
+    def can_proceed(self) -> tuple[bool, str]:
+        self.checks += 1
+        return (self.checks <= self.allowed, "open")
+
+
+def test_a_refused_last_attempt_raises_retry_exhausted_from_the_last_failure(sleeps: list[float]) -> None:
+    # attempt 0 fails, attempt 1 is refused: nothing failed last, so the caller can tell
+    # "the breaker stopped us" from "the last call failed"
+    for helper in (retry_with_backoff, retry_with_backoff_sync):
+        func = Flaky(5)
+        with pytest.raises(RetryExhausted) as caught:
+            outcome = helper(func, max_attempts=2, base_delay=1, circuit_breaker=RefuseFrom(1))
+            if helper is retry_with_backoff:
+                asyncio.run(outcome)
+        assert isinstance(caught.value.last_error, ConnectionError)
+        assert caught.value.__cause__ is caught.value.last_error and func.calls == 1
+    assert sleeps == [1, 1] * 2  # the backoff after the failure, then min(0 + 1, 60) for the refusal
+
+
+def test_a_failed_last_attempt_raises_that_failure_even_with_a_breaker(sleeps: list[float]) -> None:
+    for helper in (retry_with_backoff, retry_with_backoff_sync):
+        func = Flaky(5)
+        with pytest.raises(ConnectionError):
+            outcome = helper(func, max_attempts=2, circuit_breaker=Breaker(blocked=1, retry_after=0))
+            if helper is retry_with_backoff:
+                asyncio.run(outcome)
+        assert func.calls == 1  # attempt 0 refused, attempt 1 failed: its error, not RetryExhausted
+
+
+def test_no_attempt_at_all_is_retry_exhausted() -> None:
+    with pytest.raises(RetryExhausted, match="no attempt made"):
+        retry_with_backoff_sync(Flaky(0), max_attempts=0)

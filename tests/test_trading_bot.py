@@ -16,6 +16,7 @@ EXPECTED_CHANGED = [
     "src/strategies/rule_based_signal_generator.py",
     "src/utils/exchange_precision.py",  # created by `precision`
     "src/utils/helpers.py",
+    "src/utils/retry_helper.py",  # created by `retry`
 ]
 
 

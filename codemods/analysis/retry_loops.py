@@ -51,11 +51,27 @@ class RetryLoop:
     breaker: cst.BaseExpression | None = None
     breaker_cap: cst.BaseExpression | None = None
     falls_through: bool = False  # exhaustion runs the code after the loop (else: raises)
+    raises: bool = False  # the handler re-raises after the last attempt (the breaker may still fall through)
+    success: str = "return"  # how the tried block leaves the loop: `return value` or `break`
     removed_before: list[int] = field(default_factory=list)  # counter/delay set-up lines that go
     log_text: str | None = None
+    error_var: str | None = None  # `last_error = error` in the handler: the last failure, read after the loop
 
 
 Match = Union[RetryLoop, Refusal, None]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """What the handler does per failed attempt."""
+
+    on_failure: list[cst.BaseStatement]
+    delay: tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None]  # base, factor, cap
+    sync: bool
+    raises: bool
+    log_text: str | None
+    delay_init: int | None  # index of `delay = ...` before the loop
+    error_var: str | None
 
 
 def _code(node: cst.CSTNode) -> str:
@@ -65,6 +81,61 @@ def _code(node: cst.CSTNode) -> str:
 def names_in(node: cst.CSTNode) -> set[str]:
     """Plain names a node mentions (attribute and keyword names excluded)."""
     return names_read(node)
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def names_bound(nodes: Sequence[cst.CSTNode], skip: cst.CSTNode | None = None) -> set[str]:
+    """Names the statements bind in their own scope (not in nested functions,
+    classes or comprehensions, whose own names count), ``skip`` and below left out."""
+    found: set[str] = set()
+
+    def targets(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            targets(node.value)
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if node is skip:
+                return False
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                found.add(node.name.value)
+                return False
+            if isinstance(node, cst.AssignTarget):
+                targets(node.target)
+            elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+                targets(node.target)
+            elif isinstance(node, cst.NamedExpr):
+                targets(node.target)
+            elif isinstance(node, cst.AsName):
+                targets(node.name)
+            elif isinstance(node, cst.ImportAlias) and node.asname is None:
+                found.add(_code(node.name).split(".")[0])
+            return not isinstance(node, _SCOPES)
+
+    for node in nodes:
+        node.visit(Collect())
+    return found
+
+
+def declared_global(function: cst.FunctionDef) -> set[str]:
+    """Names a function declares ``global`` or ``nonlocal`` (not in nested scopes)."""
+    found: set[str] = set()
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.Global, cst.Nonlocal)):
+                found.update(n.name.value for n in node.names)
+            return node is function or not isinstance(node, _SCOPES)
+
+    function.visit(Collect())
+    return found
 
 
 def _contains(node: cst.CSTNode, kinds: tuple[type, ...], stop: tuple[type, ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)) -> bool:
@@ -127,19 +198,41 @@ class Matcher:
         return False
 
     def _sleeps(self, statement: cst.BaseStatement) -> bool:
-        if self.sleep_of(statement) is not None:
-            return True
+        return bool(self._sleeps_in(statement))
+
+    def status_retry(self, loop: cst.BaseStatement) -> Refusal | None:
+        """A counted loop with no try that sleeps longer per attempt and leaves on a condition:
+        it retries on what the operation returned, which the helper does not do."""
+        if isinstance(loop, cst.For):
+            bound = self._range_bound(loop)
+            counter = bound[0] if bound else None
+        elif isinstance(loop, cst.While) and isinstance(loop.test, cst.Comparison) and isinstance(loop.test.left, cst.Name):
+            counter = loop.test.left.value
+        else:
+            return None
+        statements = list(loop.body.body) if counter else []
+        if not statements or any(isinstance(s, cst.Try) for s in statements):
+            return None
+        delays = [found[0] for s in statements for found in self._sleeps_in(s)]
+        if not any(counter in names_in(d) for d in delays):
+            return None
+        if not any(isinstance(s, cst.If) and _contains(s, (cst.Return, cst.Break)) for s in statements):
+            return None
+        return Refusal(loop, "the loop retries on a returned value, not an exception: the helper retries only when the call raises")
+
+    def _sleeps_in(self, statement: cst.BaseStatement) -> list[tuple[cst.BaseExpression, bool]]:
+        found = self.sleep_of(statement)
+        if found is not None:
+            return [found]
         if isinstance(statement, cst.If):
-            branches = [*statement.body.body]
-            if isinstance(statement.orelse, cst.Else):
-                branches.extend(statement.orelse.body.body)
-            return any(self._sleeps(s) for s in branches)
-        return False
+            branches = [*statement.body.body, *(statement.orelse.body.body if isinstance(statement.orelse, cst.Else) else [])]
+            return [f for s in branches for f in self._sleeps_in(s)]
+        return []
 
     def match(self, block: Sequence[cst.BaseStatement], index: int) -> Match:
         loop = block[index]
         if not self.is_retry_loop(loop):
-            return None
+            return self.status_retry(loop)
         assert isinstance(loop, (cst.For, cst.While))
         refuse = lambda reason: Refusal(loop, reason)  # noqa: E731
         if loop.orelse is not None:
@@ -177,34 +270,42 @@ class Matcher:
         if handler.type is None:
             return refuse("a bare `except:` also catches KeyboardInterrupt and SystemExit")
         body = list(attempt_try.body.body)
-        problem = self._check_body(body, counter)
-        if problem:
-            return refuse(problem)
+        checked = self._check_body(body, counter)
+        if isinstance(checked, str):
+            return refuse(checked)
+        body, success = checked
         error_name = handler.name.name.value if handler.name and isinstance(handler.name.name, cst.Name) else None
         failure = self._handler(handler, counter, attempts, isinstance(loop, cst.While), error_name, block, index)
         if isinstance(failure, str):
             return refuse(failure)
-        on_failure, delay, sync, raises, log_text, delay_init = failure
-        base, factor, cap = delay
+        on_failure, sync, raises, delay_init, error_var = (
+            failure.on_failure, failure.sync, failure.raises, failure.delay_init, failure.error_var
+        )
+        base, factor, cap = failure.delay
         if breaker is not None and delay_init is not None:
             return refuse("the delay doubles per failure while circuit-breaker waits also count as attempts")
         if delay_init is not None:
             removed_before.append(delay_init)
         errors = None if _code(handler.type) == "Exception" else handler.type
         after = block[index + 1 :]
-        if raises and breaker is None:
-            falls_through = False
-        else:
-            falls_through = True
-            if not after or not _ends(after[-1]):
-                return refuse("code after the loop does not end in `return` or `raise`: cannot keep what exhaustion does")
+        falls_through = not raises or breaker is not None
+        if falls_through and success == "return" and (not after or not _ends(after[-1])):
+            return refuse("code after the loop does not end in `return` or `raise`: cannot keep what exhaustion does")
         read_after = set().union(*(names_in(s) for s in after)) if after else set()
-        for name in (counter, *(_code(block[i].body[0].targets[0].target) for i in removed_before)):  # type: ignore[attr-defined]
+        if error_var is not None:
+            if error_var in set().union(*(names_in(s) for s in body)) or breaker is not None and error_var in read_after:
+                # with a breaker the last attempt may be refused, leaving an older failure in the variable
+                return refuse(f"`{error_var}` (the last failure) is read inside the loop or next to a circuit breaker")
+            if success == "break" and error_var in read_after:
+                return refuse(f"`{error_var}` (the last failure) is read after a loop that leaves with `break`")
+        loop_bound = names_bound([loop]) - names_bound(body) - {error_var}
+        for name in sorted({counter, *loop_bound, *(_code(block[i].body[0].targets[0].target) for i in removed_before)}):  # type: ignore[attr-defined]
             if name in read_after:
                 return refuse(f"`{name}` is read after the loop")
         return RetryLoop(
             loop, index, counter, attempts, sync, body, errors, error_name, on_failure, base, factor, cap,
-            breaker, breaker_cap, falls_through, sorted(removed_before), log_text,
+            breaker=breaker, breaker_cap=breaker_cap, falls_through=falls_through, raises=raises, success=success,
+            removed_before=sorted(removed_before), log_text=failure.log_text, error_var=error_var,
         )
 
     def _range_bound(self, loop: cst.For) -> tuple[str, cst.BaseExpression] | None:
@@ -292,28 +393,37 @@ class Matcher:
         del wait_name
         return breaker, cap, counted
 
-    def _check_body(self, body: list[cst.BaseStatement], counter: str) -> str:
+    def _check_body(self, body: list[cst.BaseStatement], counter: str) -> tuple[list[cst.BaseStatement], str] | str:
+        """(the tried statements, "return" | "break"), or why the tried block is not one operation."""
         if not body:
             return "empty try"
         last = body[-1]
         small = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
-        if not isinstance(small, cst.Return) or small.value is None:
-            return "the tried block does not end in `return value` (a `break` on success is not supported yet)"
-        for statement in body:
+        if isinstance(small, cst.Break):
+            success, tried = "break", body[:-1]
+            if not tried:
+                return "nothing is tried before the `break`"
+        elif isinstance(small, cst.Return) and small.value is not None:
+            success, tried = "return", body
+        else:
+            return "the tried block does not end in `return value` or `break`"
+        for statement in tried:
             if counter in names_in(statement) and not self.is_log(statement):
                 return f"the tried block uses `{counter}`, the attempt number"
             if _contains(statement, (cst.Break, cst.Continue), stop=(cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For, cst.While)):
                 return "`break`/`continue` inside the tried block"
-        for statement in body[:-1]:
+            if _contains(statement, (cst.Global, cst.Nonlocal)):
+                return "`global`/`nonlocal` inside the tried block"
+        for statement in tried[: -1 if success == "return" else None]:
             if _contains(statement, (cst.Return,)):
                 return "the tried block returns in more than one place"
-        return ""
+        return tried, success
 
     # -- the handler ------------------------------------------------------------------
     def _handler(
         self, handler: cst.ExceptHandler, counter: str, attempts: cst.BaseExpression, counted: bool,
         error_name: str | None, block: Sequence[cst.BaseStatement], index: int,
-    ) -> tuple[list[cst.BaseStatement], tuple[cst.BaseExpression, cst.BaseExpression | None, cst.BaseExpression | None], bool, bool, str | None, int | None] | str:
+    ) -> "_Failure | str":
         n = _code(attempts)
         on_failure: list[cst.BaseStatement] = []
         log_text: str | None = None
@@ -321,6 +431,7 @@ class Matcher:
         raises = False
         sleep: tuple[cst.BaseExpression, bool] | None = None
         update: cst.BaseStatement | None = None
+        error_var: str | None = None
         for statement in handler.body.body:
             small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
             if self.is_log(statement):
@@ -350,7 +461,7 @@ class Matcher:
                     return "the handler waits after the last attempt too"
                 sleep = found
                 continue
-            if sleep is not None and update is None and _delay_update(statement) is not None:
+            if sleep is not None and update is None and self._delay_update(statement) is not None:
                 update = statement
                 continue
             if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Call, cst.Await)):
@@ -360,6 +471,12 @@ class Matcher:
                 continue
             if isinstance(small, cst.Raise):
                 return "the handler raises before waiting"
+            if (
+                error_name and error_var is None and isinstance(small, cst.Assign) and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name) and _code(small.value) == error_name
+            ):
+                error_var = small.targets[0].target.value  # the helper re-raises that very exception
+                continue
             return "the handler inspects or changes state beyond logging (only calls are moved into the operation)"
         if sleep is None:
             return "no wait between attempts"
@@ -369,7 +486,7 @@ class Matcher:
         if isinstance(delay, str):
             return delay
         *parts, init = delay
-        return on_failure, tuple(parts), sleep[1], raises, log_text, init  # type: ignore[return-value]
+        return _Failure(on_failure, tuple(parts), sleep[1], raises, log_text, init, error_var)  # type: ignore[arg-type]
 
     def _sleep_branch(
         self, statement: cst.If, counter: str, n: str, shift: int, error_name: str | None
@@ -397,10 +514,14 @@ class Matcher:
         if len(sleeps) != 1:
             return "the wait branch does not sleep exactly once"
         update = None
+        slept = False
         for s, f in zip(body, found):
+            slept = slept or f is not None
             if f is not None or self.is_log(s):
                 continue
-            if update is None and _delay_update(s) is not None:
+            if update is None and self._delay_update(s) is not None:
+                if not slept:
+                    return "the delay grows before the wait (the first wait would already be grown)"
                 update = s
                 continue
             return "the wait branch does more than log, wait and grow the delay"
@@ -417,13 +538,13 @@ class Matcher:
         cap = None
         if isinstance(delay, cst.Call) and "builtins.min" in self.qnames(delay.func) and len(delay.args) == 2:
             first, second = delay.args[0].value, delay.args[1].value
-            delay, cap = (first, second) if counter in names_in(first) or isinstance(first, cst.Name) and update else (second, first)
+            grown_name = (self._delay_update(update) or ("",))[0] if update is not None else ""
+            mine = counter in names_in(first) or isinstance(first, cst.Name) and first.value == grown_name
+            delay, cap = (first, second) if mine else (second, first)
         if isinstance(delay, cst.Name) and delay.value != counter:
             if update is None:
                 return f"the delay `{delay.value}` does not grow per attempt"
-            if cap is not None:
-                return "a capped delay variable is not supported"
-            grown = _delay_update(update)
+            grown = self._delay_update(update)
             if grown is None or grown[0] != delay.value:
                 return "the delay grows in a way the helper does not"
             factor, update_cap = grown[1], grown[2]
@@ -432,8 +553,15 @@ class Matcher:
                 return f"cannot see where `{delay.value}` starts"
             position, base = init
             if update_cap is not None:
-                return "a capped delay variable is not supported"
-            return base, factor, None, position
+                if cap is not None:
+                    return "the delay is capped twice"
+                # `delay = min(delay * f, cap)` caps from the second wait on: the helper's
+                # min(base * f ** attempt, cap) only when the first wait is within the cap
+                first, limit = _number(base), _number(update_cap)
+                if first is None or limit is None or first > limit:
+                    return "the delay is capped only after the first wait, and the first wait may exceed the cap"
+                cap = update_cap
+            return base, factor, cap, position
         if update is not None:
             return "the delay grows twice"
         exponential = _exponential(delay, counter)
@@ -443,6 +571,29 @@ class Matcher:
         if shift:
             base = cst.parse_expression(f"{_code(base)} * {_code(factor)}")
         return base, factor, cap, None
+
+    def _delay_update(self, statement: cst.BaseStatement) -> tuple[str, cst.BaseExpression, cst.BaseExpression | None] | None:
+        """`delay *= f` / `delay = delay * f` -> (name, factor, None); `delay = min(delay * f, cap)` -> (name, factor, cap)."""
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
+        if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.MultiplyAssign) and isinstance(small.target, cst.Name):
+            return small.target.value, small.value, None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+            name = small.targets[0].target.value
+            value = small.value
+            cap = None
+            if (
+                isinstance(value, cst.Call) and "builtins.min" in self.qnames(value.func)
+                and len(value.args) == 2 and not any(a.keyword or a.star for a in value.args)
+            ):
+                first, second = value.args[0].value, value.args[1].value
+                value, cap = (first, second) if name in names_in(first) else (second, first)
+                if name in names_in(cap):
+                    return None
+            if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+                for mine, factor in ((value.left, value.right), (value.right, value.left)):
+                    if isinstance(mine, cst.Name) and mine.value == name and name not in names_in(factor):
+                        return name, factor, cap
+        return None
 
 
 def _first_text(statement: cst.BaseStatement) -> str | None:
@@ -469,17 +620,10 @@ def _reraises(body: list[cst.BaseStatement], error_name: str | None, matcher: Ma
     return all(matcher.is_log(s) for s in body[:-1])
 
 
-def _delay_update(statement: cst.BaseStatement) -> tuple[str, cst.BaseExpression, cst.BaseExpression | None] | None:
-    """`delay *= f` / `delay = delay * f` -> (name, factor, None)."""
-    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 else None
-    if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.MultiplyAssign) and isinstance(small.target, cst.Name):
-        return small.target.value, small.value, None
-    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
-        name = small.targets[0].target.value
-        value = small.value
-        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
-            if isinstance(value.left, cst.Name) and value.left.value == name:
-                return name, value.right, None
+def _number(node: cst.BaseExpression) -> float | None:
+    """The value of a plain int or float literal."""
+    if isinstance(node, (cst.Integer, cst.Float)):
+        return float(node.evaluated_value)
     return None
 
 

@@ -20,7 +20,25 @@ Errors = Union[Type[BaseException], Tuple[Type[BaseException], ...]]
 
 
 class RetryExhausted(Exception):
-    """Every attempt was refused by the circuit breaker: no call failed, none ran."""
+    """The circuit breaker refused the last attempt (or max_attempts < 1), so no failure came last.
+
+    ``last_error`` is the failure of an earlier attempt (also the ``__cause__``),
+    or None when the breaker refused every attempt.
+    """
+
+    def __init__(self, message: str, last_error: Optional[BaseException] = None) -> None:
+        super().__init__(message)
+        self.last_error = last_error
+
+
+def _exhausted(operation_name: str, max_attempts: int, last_error: Optional[BaseException]) -> RetryExhausted:
+    if max_attempts < 1:
+        return RetryExhausted(f"{operation_name}: no attempt made (max_attempts={max_attempts})")
+    error = RetryExhausted(
+        f"{operation_name}: the circuit breaker refused the last of {max_attempts} attempts", last_error
+    )
+    error.__cause__ = last_error
+    return error
 
 
 def _blocked_wait(circuit_breaker: Any, max_delay: float, operation_name: str) -> Optional[float]:
@@ -71,8 +89,9 @@ async def retry_with_backoff(
     (``breaker_max_delay`` instead of ``max_delay`` when given).
     A failure with one of ``retry_on`` waits ``min(base_delay * backoff ** attempt,
     max_delay)`` (attempt counted from 0) unless it was the last attempt; any
-    other exception propagates at once. After the last attempt the last failure
-    is raised again, or RetryExhausted when the breaker refused every attempt.
+    other exception propagates at once. When the last attempt failed, that
+    failure is raised again; when the breaker refused it, RetryExhausted is
+    raised (from the last failure, if any) since nothing failed last.
     Waits go through ``asyncio.sleep``, looked up at each call, so tests that
     patch it keep working. ``func`` may be a coroutine function or a plain one.
     """
@@ -89,15 +108,14 @@ async def retry_with_backoff(
         except retry_on as error:
             last_error = error
             wait = _failure_wait(error, attempt, max_attempts, base_delay, backoff, max_delay, operation_name)
-            if wait is not None:
-                await asyncio.sleep(wait)
+            if wait is None:
+                raise
+            await asyncio.sleep(wait)
             continue
         if attempt:
             logger.info("%s succeeded on attempt %d/%d", operation_name, attempt + 1, max_attempts)
         return result  # type: ignore[return-value]
-    if last_error is not None:
-        raise last_error
-    raise RetryExhausted(f"{operation_name}: the circuit breaker refused all {max_attempts} attempts")
+    raise _exhausted(operation_name, max_attempts, last_error)
 
 
 def retry_with_backoff_sync(
@@ -125,12 +143,11 @@ def retry_with_backoff_sync(
         except retry_on as error:
             last_error = error
             wait = _failure_wait(error, attempt, max_attempts, base_delay, backoff, max_delay, operation_name)
-            if wait is not None:
-                time.sleep(wait)
+            if wait is None:
+                raise
+            time.sleep(wait)
             continue
         if attempt:
             logger.info("%s succeeded on attempt %d/%d", operation_name, attempt + 1, max_attempts)
         return result
-    if last_error is not None:
-        raise last_error
-    raise RetryExhausted(f"{operation_name}: the circuit breaker refused all {max_attempts} attempts")
+    raise _exhausted(operation_name, max_attempts, last_error)

@@ -9,13 +9,13 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
-from codemods.analysis.retry_loops import Matcher, Refusal, RetryLoop, names_in
+from codemods.analysis.retry_loops import Matcher, Refusal, RetryLoop, declared_global, names_bound, names_in
 from codemods.base import Plan, Project, PythonCodemod
 from codemods.helper_modules import Helper, HelperSpec, helper_for, plan_helpers
 from codemods.imports import exported_names, import_spelling, insert_import, orphaned_imports, swap_imports
 from codemods.models import Finding, Kind
 from codemods.transforms.retry_examples import EXAMPLES
-from codemods.transforms.retry_rewrite import Names, direct_call, helper_call, nested_operation
+from codemods.transforms.retry_rewrite import Names, direct_call, helper_call, nested_operation, operation_body
 
 SPEC = HelperSpec(stem="retry_helper", name="retry_with_backoff", template="retry_helper.py", option="retry")
 
@@ -59,18 +59,25 @@ class Retry(PythonCodemod):
 
     ## Safety
     Only loops whose every path the helper reproduces are rewritten: same calls,
-    same waits in the same order, same result or exception. Log text changes
-    (the helper logs with the operation's name). Left alone and reported: a
-    `break` on success, `yield`, several `except` branches, a bare `except:`,
-    a handler that changes state other than by calls, waits that are not
+    same waits in the same order, same result or exception, the same variables
+    set afterwards (a `break` on success hands the last assignment out as the
+    helper's result; other variables the attempt sets stay the function's own
+    through `nonlocal`). Log text changes (the helper logs with the operation's
+    name), and a user's patch of `time.sleep` now also reaches code that had
+    done `from time import sleep`. An attempt count below 1 raises
+    RetryExhausted where the loop did nothing. Left alone and reported: `yield`,
+    several `except` branches, a bare `except:`, a handler that changes state
+    other than by calls (or by keeping the last error), waits that are not
     `base * factor ** attempt` (jitter, Retry-After), the attempt number used by
-    the tried block beyond logging, a counter read after the loop, and unbounded
-    `while True` loops.
+    the tried block beyond logging, a counter or loop variable read after the
+    loop, loops that retry on a returned value rather than an exception, and
+    unbounded `while True` loops. An existing `retry_with_backoff` that is not
+    the one codemods writes is never called.
     """
 
     NAME = "retry"
     SUMMARY = "hand-written retry loops -> retry_with_backoff(...)"
-    DEFAULT = False  # until the equivalence harness covers every shape
+    DEFAULT = True
     TRIGGERS = ("sleep",)
     OPTIONS = RetryOptions
     EXAMPLES = EXAMPLES
@@ -134,62 +141,127 @@ class Retry(PythonCodemod):
                 self.report(match.loop, "retry loop left alone: `# codemods: skip`")
                 continue
             replacement = self._replacement(match, function, body)
-            if replacement is None:
+            if isinstance(replacement, str):
+                self.report(match.loop, f"retry loop not rewritten: {replacement}")
                 continue
             start = min([index, *match.removed_before])
-            end = len(body) - 1 if match.falls_through else index
-            kept = [new_body[i] for i in range(start, index) if i not in match.removed_before]
-            first = replacement[0]
-            replacement[0] = first.with_changes(leading_lines=body[start].leading_lines)
-            new_body[start : end + 1] = [*kept, *replacement]
+            # after `return`, what exhaustion runs moves into the call's except; after `break` it stays
+            end = len(body) - 1 if match.falls_through and match.success == "return" else index
+            kept_at = [i for i in range(start, index) if i not in match.removed_before]
+            kept = [new_body[i] for i in kept_at]
+            # the loop's comments go with its replacement; those of removed set-up lines with what comes first
+            replacement[0] = replacement[0].with_changes(leading_lines=body[index].leading_lines)
+            out = [*kept, *replacement]
+            if start not in kept_at and start != index:
+                out[0] = out[0].with_changes(leading_lines=[*body[start].leading_lines, *out[0].leading_lines])
+            nested = len(kept)
+            if isinstance(out[nested], cst.FunctionDef) and (start > 0 or kept):
+                # one blank line before a nested def that follows other statements, as black writes it
+                lines = list(out[nested].leading_lines)
+                if not any(line.comment is None for line in lines[:1]):
+                    out[nested] = out[nested].with_changes(leading_lines=[cst.EmptyLine(indent=False), *lines])
+            new_body[start : end + 1] = out
             self._replaced.extend([body[i] for i in match.removed_before] + body[index : end + 1])
             self.changes += 1
             changed = True
         return updated.with_changes(body=new_body) if changed else updated
 
-    def _replacement(self, loop: RetryLoop, function: cst.FunctionDef, body: list[cst.BaseStatement]) -> list[cst.BaseStatement] | None:
+    def _replacement(self, loop: RetryLoop, function: cst.FunctionDef, body: list[cst.BaseStatement]) -> list[cst.BaseStatement] | str:
+        """The statements that take the loop's place, or why there are none."""
         assert self.helper is not None
         after = body[loop.index + 1 :]
-        assigned = set().union(*(names_in(t.target) for s in loop.body for t in _assignments(s))) if loop.body else set()
-        if loop.falls_through and assigned & set().union(*(names_in(s) for s in after)):
-            self.report(loop.loop, "retry loop not rewritten: the code after the loop reads what the tried block assigned")
-            return None
+        runs_after = loop.success == "break" or loop.falls_through  # else the code after the loop is dead
+        read_after = set().union(*(names_in(s) for s in after)) if after and runs_after else set()
+        targets, attempt_body = operation_body(loop)
+        if not attempt_body:
+            return "nothing but logging is tried"
+        bound = names_bound(attempt_body)
+        outer = _locals(function, loop.loop)
+        unbound = sorted((bound & read_after) - outer)
+        if unbound:
+            return f"`{unbound[0]}` is set by the tried block and read after the loop, with no value before it"
+        shared = sorted(bound & outer)
+        if set(shared) & declared_global(function):
+            return f"`{shared[0]}` is declared `global`/`nonlocal` in the function"
+        if any(isinstance(t, cst.AnnAssign) and names_in(t.target) & set(shared) for s in attempt_body for t in _small(s)):
+            return "an annotated assignment to a variable the function shares with the attempt"
         base = self.helper.name
         helper_name = f"{base}_sync" if loop.sync else base
         names = Names(helper=helper_name, exhausted="RetryExhausted", attempt=self._free(function, "_attempt"))
         self._needs.add(helper_name)
         statements: list[cst.BaseStatement] = []
-        direct = direct_call(loop)
+        direct = direct_call(loop, attempt_body) if not shared else None
         if direct is not None:
             operation, args = direct
         else:
-            statements.append(nested_operation(loop, names, not loop.sync))
+            statements.append(nested_operation(loop, attempt_body, names, not loop.sync, shared))
             operation, args = cst.Name(names.attempt), []
+        # What the call site catches: the final failure when exhaustion falls through,
+        # RetryExhausted when a circuit breaker can refuse the last attempt.
+        caught: list[cst.BaseExpression] = []
+        if not loop.raises:
+            if loop.errors is None:
+                caught.append(cst.Name("Exception"))
+            elif isinstance(loop.errors, cst.Tuple):
+                caught.extend(e.value for e in loop.errors.elements)
+            else:
+                caught.append(loop.errors)
+        if loop.breaker is not None or not loop.raises:
+            if not (caught and _code(caught[0]) == "Exception"):
+                caught.append(cst.Name(names.exhausted))
+                self._needs.add(names.exhausted)
         step = self.context.wrapper.module.default_indent if self.context.wrapper else "    "  # type: ignore[union-attr]
+        lead = "".join(_code(t.target) + " = " for t in targets or [])
         call = helper_call(
             loop, names, function.name.value, self.quote, operation, args,
-            step * (self._depth + (1 if loop.falls_through else 0)), step,
+            step * (self._depth + (1 if caught else 0)), step, lead,
         )
         self._kept_names |= names_in(call)
-        returned = cst.SimpleStatementLine([cst.Return(value=call)])
+        if loop.success == "return":
+            done: cst.BaseSmallStatement = cst.Return(value=call)
+        elif targets:
+            done = cst.Assign(targets=[t.with_changes(target=t.target) for t in targets], value=call)
+        else:
+            done = cst.Expr(value=call)
+        line = cst.SimpleStatementLine([done])
         gap = [cst.EmptyLine(indent=False)] if statements else []  # a blank line after the nested def
-        if not loop.falls_through:
-            statements.append(returned.with_changes(leading_lines=gap))
+        if not caught:
+            statements.append(line.with_changes(leading_lines=gap))
             return statements
-        self._needs.add(names.exhausted)
-        errors = loop.errors if loop.errors is not None else None
-        caught: cst.BaseExpression = (
-            cst.Name("Exception") if errors is None
-            else cst.Tuple([cst.Element(errors), cst.Element(cst.Name(names.exhausted))])
-        )
+        if loop.success == "return":
+            handler_body = _without_leading_blank(after)
+        else:
+            handler_body = [cst.SimpleStatementLine([cst.Pass()])]
+        as_name = loop.error_var if loop.error_var in read_after and loop.success == "return" else None
+        if as_name is not None:
+            self._drop_error_init(loop, function, body, as_name)
         statements.append(
             cst.Try(
                 leading_lines=gap,
-                body=cst.IndentedBlock(body=[returned]),
-                handlers=[cst.ExceptHandler(body=cst.IndentedBlock(body=_without_leading_blank(body[loop.index + 1 :])), type=caught)],
+                body=cst.IndentedBlock(body=[line]),
+                handlers=[
+                    cst.ExceptHandler(
+                        body=cst.IndentedBlock(body=handler_body),
+                        type=caught[0] if len(caught) == 1 else cst.Tuple([cst.Element(c) for c in caught]),
+                        name=cst.AsName(name=cst.Name(as_name)) if as_name else None,
+                    )
+                ],
             )
         )
         return statements
+
+    def _drop_error_init(self, loop: RetryLoop, function: cst.FunctionDef, body: list[cst.BaseStatement], name: str) -> None:
+        """Drop `last_error = None` before the loop once the call site's `except ... as last_error` binds it,
+        when nothing else in the function mentions it."""
+        for back in range(loop.index - 1, -1, -1):
+            small = _small(body[back])
+            if len(small) == 1 and isinstance(small[0], cst.Assign) and _code(small[0]) == f"{name} = None":
+                ours = [body[back], *body[loop.index :]]
+                if _mentions(function, name) == sum(_mentions(s, name) for s in ours):
+                    loop.removed_before.append(back)
+                return
+            if name in names_in(body[back]):
+                return
 
     def _free(self, function: cst.FunctionDef, name: str) -> str:
         taken = names_in(function)
@@ -218,9 +290,24 @@ class Retry(PythonCodemod):
         found = project.grep("sleep")
         paths = [f.path for f in found if re.search(r"\b(?:for|while)\b", f.text) and "except" in f.text]
         helpers, creates, scopes, problem = plan_helpers(project, SPEC, options.helper, paths)
+        created = {path for path, _ in creates}
+        for helper in helpers if not problem else ():
+            text = project.read(helper.path) if helper.path and helper.path not in created else None
+            missing = [part for part in _interface(helper.name) if text is not None and part not in text]
+            if missing:
+                problem = (
+                    f"{helper.path} defines {helper.name}() but not {', '.join(missing)}, which the rewritten calls use: "
+                    f"point [tool.codemods.retry] helper at a module codemods may create"
+                )
         if problem:
             return Plan(options=Resolved(reason=problem), findings=(Finding(cls.NAME, "", 0, problem, Kind.WARNING),))
         return Plan(options=Resolved(helpers=helpers), creates=creates, scopes=scopes)
+
+
+def _interface(name: str) -> tuple[str, ...]:
+    """Text an existing helper module must contain to be the one the rewrites call
+    (a project's own `retry_with_backoff` decorator is a different thing)."""
+    return (f"def {name}_sync(", "class RetryExhausted", "breaker_max_delay")
 
 
 def _without_leading_blank(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -234,15 +321,34 @@ def _without_leading_blank(statements: list[cst.BaseStatement]) -> list[cst.Base
     return [first.with_changes(leading_lines=lines), *statements[1:]]
 
 
-def _assignments(statement: cst.BaseStatement) -> list[Any]:
-    found: list[Any] = []
+def _locals(function: cst.FunctionDef, loop: cst.CSTNode) -> set[str]:
+    """The function's parameters and the names it binds outside ``loop``."""
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return {p.name.value for p in every} | names_bound(list(function.body.body), skip=loop)
 
-    class Collect(cst.CSTVisitor):
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            found.append(node)
 
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+def _mentions(node: cst.CSTNode, name: str) -> int:
+    """How often ``name`` appears as a plain name (not an attribute) in ``node``."""
+    count = 0
+
+    class Count(cst.CSTVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+            attribute.value.visit(self)
             return False
 
-    statement.visit(Collect())
-    return found
+        def visit_Name(self, node: cst.Name) -> None:
+            nonlocal count
+            count += node.value == name
+
+    node.visit(Count())
+    return count
+
+
+def _small(statement: cst.BaseStatement) -> list[cst.BaseSmallStatement]:
+    return list(statement.body) if isinstance(statement, cst.SimpleStatementLine) else []
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node).strip()

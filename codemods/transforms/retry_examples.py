@@ -172,6 +172,303 @@ class Feed:
 """,
         path="bot/net.py",
     ),
+    # 7. `break` on success with the result kept in a variable; exhaustion falls through to the code after
+    Example(
+        before="""\
+import asyncio
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+class Poller:
+    async def poll(self, tries=3):
+        data = None
+        for attempt in range(tries):
+            try:
+                data = await self.client.poll()
+                break
+            except TimeoutError as exc:
+                logger.warning(f"poll timed out ({attempt + 1}/{tries}): {exc}")
+                if attempt < tries - 1:
+                    await asyncio.sleep(2 * 2 ** attempt)
+        return data
+""",
+        after="""\
+import logging
+
+from bot.utils.retry_helper import RetryExhausted, retry_with_backoff
+
+logger = logging.getLogger(__name__)
+
+
+class Poller:
+    async def poll(self, tries=3):
+        data = None
+        try:
+            data = await retry_with_backoff(
+                self.client.poll,
+                max_attempts=tries,
+                base_delay=2,
+                max_delay=float("inf"),
+                retry_on=TimeoutError,
+                operation_name="poll",
+            )
+        except (TimeoutError, RetryExhausted):
+            pass
+        return data
+""",
+        path="bot/net.py",
+    ),
+    # 7 (sync). `break` after a call whose result is unused, `import time as t`, raise on the last attempt
+    Example(
+        before="""\
+import time as t
+
+
+def send_all(sock, payload, retries=3):
+    for i in range(retries):
+        try:
+            sock.sendall(payload)
+            break
+        except OSError:
+            if i == retries - 1:
+                raise
+            t.sleep(0.1 * (2 ** i))
+    sock.close()
+""",
+        after="""\
+from bot.utils.retry_helper import retry_with_backoff_sync
+
+
+def send_all(sock, payload, retries=3):
+    retry_with_backoff_sync(
+        sock.sendall,
+        payload,
+        max_attempts=retries,
+        base_delay=0.1,
+        max_delay=float("inf"),
+        retry_on=OSError,
+        operation_name="send all",
+    )
+    sock.close()
+""",
+        path="bot/net.py",
+    ),
+    # `break` with two results: the last one comes back from the helper, the other stays
+    # the function's own variable through `nonlocal` (a half-done attempt leaves it set, as before)
+    Example(
+        before="""\
+import time
+
+
+def fetch_pair(api, retries=3):
+    bid = ask = None
+    for attempt in range(retries):
+        try:
+            bid = api.best_bid()
+            ask = api.best_ask()
+            break
+        except OSError:
+            if attempt < retries - 1:
+                time.sleep(1 * 2 ** attempt)
+    return bid, ask
+""",
+        after="""\
+from bot.utils.retry_helper import RetryExhausted, retry_with_backoff_sync
+
+
+def fetch_pair(api, retries=3):
+    bid = ask = None
+
+    def _attempt():
+        nonlocal bid
+        bid = api.best_bid()
+        return api.best_ask()
+
+    try:
+        ask = retry_with_backoff_sync(
+            _attempt,
+            max_attempts=retries,
+            base_delay=1,
+            max_delay=float("inf"),
+            retry_on=OSError,
+            operation_name="fetch pair",
+        )
+    except (OSError, RetryExhausted):
+        pass
+    return bid, ask
+""",
+        path="bot/net.py",
+    ),
+    # 3. a counter, `except Exception`, `from time import sleep`, the last failure kept for the final raise
+    Example(
+        before="""\
+from time import sleep
+
+
+def wait_ready(probe, attempts=5):
+    last_error = None
+    tries = 0
+    while tries < attempts:
+        try:
+            return probe.check()
+        except Exception as error:
+            last_error = error
+            tries += 1
+            if tries < attempts:
+                sleep(0.25 * 2 ** tries)
+    raise RuntimeError(f"probe never became ready: {last_error}")
+""",
+        after="""\
+from bot.utils.retry_helper import retry_with_backoff_sync
+
+
+def wait_ready(probe, attempts=5):
+    try:
+        return retry_with_backoff_sync(
+            probe.check,
+            max_attempts=attempts,
+            base_delay=0.25 * 2,
+            max_delay=float("inf"),
+            operation_name="wait ready",
+        )
+    except Exception as last_error:
+        raise RuntimeError(f"probe never became ready: {last_error}")
+""",
+        path="bot/net.py",
+    ),
+    # 5. a circuit breaker and `else: raise`: a failed last attempt raises as before; a refused
+    # one fell through to `return None`, which the call site keeps for RetryExhausted
+    Example(
+        before="""\
+import asyncio
+
+
+class Broker:
+    async def submit(self, order, attempts=4):
+        for attempt in range(attempts):
+            allowed, why = self.cb.can_proceed()
+            if not allowed:
+                await asyncio.sleep(min(self.cb.get_retry_after() + 1, 60))
+                continue
+            try:
+                return await self.api.submit(order)
+            except ConnectionError:
+                self.cb.record_failure()
+                if attempt < attempts - 1:
+                    await asyncio.sleep(min(0.5 * 2 ** attempt, 60))
+                else:
+                    raise
+        return None
+""",
+        after="""\
+from bot.utils.retry_helper import RetryExhausted, retry_with_backoff
+
+
+class Broker:
+    async def submit(self, order, attempts=4):
+        async def _attempt():
+            try:
+                return await self.api.submit(order)
+            except ConnectionError:
+                self.cb.record_failure()
+                raise
+
+        try:
+            return await retry_with_backoff(
+                _attempt,
+                max_attempts=attempts,
+                base_delay=0.5,
+                max_delay=60,
+                retry_on=ConnectionError,
+                circuit_breaker=self.cb,
+                operation_name="submit",
+            )
+        except RetryExhausted:
+            return None
+""",
+        path="bot/net.py",
+    ),
+    # 2 and 3. a capped delay variable with a counter: `min(delay, max_delay)` then `delay *= 2`
+    Example(
+        before="""\
+import asyncio
+
+
+async def fetch_klines(exchange, symbol, max_retries=5, max_delay=8.0):
+    delay = 1.0
+    retries = 0
+    while retries < max_retries:
+        try:
+            return await exchange.fetch_ohlcv(symbol, "1m")
+        except (asyncio.TimeoutError, ConnectionError) as exc:
+            retries += 1
+            if retries >= max_retries:
+                raise
+            await asyncio.sleep(min(delay, max_delay))
+            delay *= 2
+""",
+        after="""\
+import asyncio
+
+from bot.utils.retry_helper import retry_with_backoff
+
+
+async def fetch_klines(exchange, symbol, max_retries=5, max_delay=8.0):
+    return await retry_with_backoff(
+        exchange.fetch_ohlcv,
+        symbol,
+        "1m",
+        max_attempts=max_retries,
+        base_delay=1.0,
+        max_delay=max_delay,
+        retry_on=(asyncio.TimeoutError, ConnectionError),
+        operation_name="fetch klines",
+    )
+""",
+        path="bot/net.py",
+    ),
+    # 2. the cap applied when the delay grows: `delay = min(delay * 2, 10)` (the first wait is within it)
+    Example(
+        before="""\
+import time
+
+
+def get_json(session, url, attempts=4):
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            response = session.get(url)
+            response.raise_for_status()
+            return response.json()
+        except IOError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+""",
+        after="""\
+from bot.utils.retry_helper import retry_with_backoff_sync
+
+
+def get_json(session, url, attempts=4):
+    def _attempt():
+        response = session.get(url)
+        response.raise_for_status()
+        return response.json()
+
+    return retry_with_backoff_sync(
+        _attempt,
+        max_attempts=attempts,
+        base_delay=0.5,
+        max_delay=10,
+        retry_on=IOError,
+        operation_name="get json",
+    )
+""",
+        path="bot/net.py",
+    ),
     # jitter: not a fixed backoff
     Unchanged("""\
 import asyncio

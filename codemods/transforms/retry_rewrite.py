@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from codemods.analysis.retry_loops import RetryLoop, names_in
+from codemods.analysis.retry_loops import RetryLoop, names_bound, names_in
 
 # Keyword names the helper takes itself: a call passing one of these through
 # **kwargs would collide, so such an operation becomes a nested function.
@@ -40,11 +40,32 @@ def operation_name(loop: RetryLoop, function: str) -> str:
     return function.strip("_").replace("_", " ")
 
 
-def direct_call(loop: RetryLoop) -> tuple[cst.BaseExpression, list[cst.Arg]] | None:
+def operation_body(loop: RetryLoop) -> tuple[list[cst.AssignTarget] | None, list[cst.BaseStatement]]:
+    """(targets the call site assigns, the statements of one attempt, ending in `return value` when it has one).
+
+    Logs naming the attempt number go (the helper logs attempts itself). A loop
+    that leaves with ``break`` after ``x = op()`` hands ``x`` out as the helper's
+    result, so nothing has to be shared with the nested function.
+    """
+    body = [s for s in loop.body if loop.counter not in names_in(s)]
+    if loop.success == "break" and body:
+        last = body[-1]
+        small = last.body[0] if isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 else None
+        if isinstance(small, cst.Assign):
+            targets = list(small.targets)
+            if not set().union(*(names_in(t.target) for t in targets)) & names_bound(body[:-1]):
+                return targets, [*body[:-1], last.with_changes(body=[cst.Return(value=small.value)])]
+    return None, body
+
+
+def direct_call(loop: RetryLoop, body: list[cst.BaseStatement]) -> tuple[cst.BaseExpression, list[cst.Arg]] | None:
     """`return await client.ping(x)` with simple arguments and nothing else: (callable, args)."""
-    if len(loop.body) != 1 or loop.on_failure:
+    if len(body) != 1 or loop.on_failure:
         return None
-    value = loop.body[0].body[0].value  # type: ignore[attr-defined]
+    small = body[0].body[0] if isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1 else None
+    if not isinstance(small, (cst.Return, cst.Expr)) or small.value is None:
+        return None
+    value = small.value
     if not loop.sync:
         if not isinstance(value, cst.Await):
             return None
@@ -69,9 +90,14 @@ def _simple(node: cst.BaseExpression) -> bool:
     return False
 
 
-def nested_operation(loop: RetryLoop, names: Names, is_async: bool) -> cst.FunctionDef:
-    """`async def _attempt(): <tried block>`, failure bookkeeping kept in an except that re-raises."""
-    body = [s for s in loop.body if loop.counter not in names_in(s)]  # logs naming the attempt go
+def nested_operation(
+    loop: RetryLoop, body: list[cst.BaseStatement], names: Names, is_async: bool, shared: list[str]
+) -> cst.FunctionDef:
+    """`async def _attempt(): <tried block>`, failure bookkeeping kept in an except that re-raises.
+
+    ``shared`` are the function's own variables the attempt assigns: declared
+    ``nonlocal`` so they stay one variable, as they were in the loop.
+    """
     if loop.on_failure:
         used = set().union(*(names_in(s) for s in loop.on_failure))
         handler_name = cst.AsName(name=cst.Name(loop.error_name)) if loop.error_name in used else None
@@ -87,6 +113,8 @@ def nested_operation(loop: RetryLoop, names: Names, is_async: bool) -> cst.Funct
                 ],
             )
         ]
+    if shared:
+        body = [cst.SimpleStatementLine([cst.Nonlocal([cst.NameItem(cst.Name(n)) for n in shared])]), *body]
     return cst.FunctionDef(
         name=cst.Name(names.attempt),
         params=cst.Parameters(),
@@ -97,8 +125,10 @@ def nested_operation(loop: RetryLoop, names: Names, is_async: bool) -> cst.Funct
 
 def helper_call(
     loop: RetryLoop, names: Names, function: str, quote: str, operation: cst.BaseExpression, args: list[cst.Arg],
-    indent: str = "", step: str = "    ",
+    indent: str = "", step: str = "    ", lead: str = "",
 ) -> cst.BaseExpression:
+    """The helper's call (awaited for async code), one argument per line when the
+    statement (``indent``, then ``lead`` such as ``result = ``) would pass 99 columns."""
     parts = [_code(operation), *(_code(a).rstrip(",") for a in args)]
     parts.append(f"max_attempts={_code(loop.attempts)}")
     parts.append(f"base_delay={_code(loop.base)}")
@@ -116,7 +146,7 @@ def helper_call(
     text = operation_name(loop, function).replace("\\", "\\\\").replace(quote, "\\" + quote)
     parts.append(f"operation_name={quote}{text}{quote}")
     call = f"{names.helper}({', '.join(parts)})"
-    prefix = "return " if loop.sync else "return await "
+    prefix = ("return " if loop.success == "return" else lead) + ("" if loop.sync else "await ")
     if len(indent) + len(prefix) + len(call) > 99:
         # One argument per line, as black lays out a call that does not fit; the
         # lines inside the parentheses are relative to the statement's indentation.
