@@ -173,3 +173,32 @@ def test_a_failed_last_attempt_raises_that_failure_even_with_a_breaker(sleeps: l
 def test_no_attempt_at_all_is_retry_exhausted() -> None:
     with pytest.raises(RetryExhausted, match="no attempt made"):
         retry_with_backoff_sync(Flaky(0), max_attempts=0)
+
+
+def test_on_failure_runs_before_each_wait_and_what_it_raises_is_not_retried(sleeps: list[float]) -> None:
+    for helper in (retry_with_backoff, retry_with_backoff_sync):
+        seen: list[Any] = []
+        func = Flaky(1)
+        outcome = helper(func, max_attempts=3, base_delay=1, on_failure=lambda error: seen.append((error, len(sleeps))))
+        assert (asyncio.run(outcome) if helper is retry_with_backoff else outcome) == "ok"
+        assert [(type(e), waited) for e, waited in seen] == [(ConnectionError, len(sleeps) - 1)]  # before its wait
+
+        def fail_hard(error: BaseException) -> None:
+            raise ConnectionError("bookkeeping failed")  # a retry_on type, raised by the callback
+
+        func = Flaky(5)
+        with pytest.raises(ConnectionError, match="bookkeeping failed"):
+            outcome = helper(func, max_attempts=3, on_failure=fail_hard)
+            if helper is retry_with_backoff:
+                asyncio.run(outcome)
+        assert func.calls == 1  # propagated at once, as from the loop's `except` block
+
+
+def test_async_on_failure_is_awaited(sleeps: list[float]) -> None:
+    seen: list[str] = []
+
+    async def reconnect() -> None:
+        seen.append("reconnected")
+
+    assert asyncio.run(retry_with_backoff(Flaky(2), max_attempts=3, on_failure=lambda error: reconnect())) == "ok"
+    assert seen == ["reconnected"] * 2

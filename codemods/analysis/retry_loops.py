@@ -181,8 +181,11 @@ class Matcher:
             return False
         func = small.value.func
         if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS:
-            owner = _code(func.value).lower()
-            return "log" in owner
+            # the owner's own name says logger: `logger`, `self._log`, `logging`, `audit_logger`
+            # (not `catalog.error(...)` or `dialog.warning(...)`, which do something)
+            owner = func.value.attr.value if isinstance(func.value, cst.Attribute) else _code(func.value)
+            owner = owner.lower().strip("_")
+            return owner in ("log", "logging", "logs", "lg") or owner.endswith(("logger", "_log"))
         return isinstance(func, cst.Name) and func.value == "print"
 
     # -- the loop ------------------------------------------------------------------
@@ -282,6 +285,9 @@ class Matcher:
             failure.on_failure, failure.sync, failure.raises, failure.delay_init, failure.error_var
         )
         base, factor, cap = failure.delay
+        problem = self._movable(loop, body, on_failure, counter, error_name, sync, delay_init, block, (base, factor, cap, attempts, breaker, breaker_cap))
+        if problem:
+            return refuse(problem)
         if breaker is not None and delay_init is not None:
             return refuse("the delay doubles per failure while circuit-breaker waits also count as attempts")
         if delay_init is not None:
@@ -291,6 +297,8 @@ class Matcher:
         falls_through = not raises or breaker is not None
         if falls_through and success == "return" and (not after or not _ends(after[-1])):
             return refuse("code after the loop does not end in `return` or `raise`: cannot keep what exhaustion does")
+        if falls_through and any(_bare_raise(s) for s in after):
+            return refuse("a bare `raise` after the loop (it would re-raise the last failure once moved into an `except`)")
         read_after = set().union(*(names_in(s) for s in after)) if after else set()
         if error_var is not None:
             if error_var in set().union(*(names_in(s) for s in body)) or breaker is not None and error_var in read_after:
@@ -307,6 +315,32 @@ class Matcher:
             breaker=breaker, breaker_cap=breaker_cap, falls_through=falls_through, raises=raises, success=success,
             removed_before=sorted(removed_before), log_text=failure.log_text, error_var=error_var,
         )
+
+    def _movable(
+        self, loop: cst.For | cst.While, body: list[cst.BaseStatement], on_failure: list[cst.BaseStatement],
+        counter: str, error_name: str | None, sync: bool, delay_init: int | None, block: Sequence[cst.BaseStatement],
+        settings: tuple[cst.BaseExpression | None, ...],
+    ) -> str:
+        """Why the tried block, the handler's calls or the settings cannot move out of the loop ("" when they can)."""
+        moved = [*body, *on_failure]
+        delay_name = _code(block[delay_init].body[0].targets[0].target) if delay_init is not None else None  # type: ignore[attr-defined]
+        if delay_name:
+            if delay_name in set().union(*(names_in(s) for s in moved)) if moved else set():
+                return f"the attempt or the handler uses `{delay_name}`, the delay, which the helper keeps to itself"
+        if sync and any(_contains(s, (cst.Await, cst.Asynchronous)) for s in moved):
+            return "the loop waits with `time.sleep` but awaits: the sync helper cannot await (use `asyncio.sleep`)"
+        if any(_zero_arg_super(s) for s in moved):
+            return "`super()` without arguments cannot move into a nested function"
+        inside = names_bound([loop]) | ({error_name} if error_name else set())
+        for index, setting in enumerate(settings):
+            if setting is None or index == 3 and isinstance(loop, cst.For):
+                continue  # range(n) is evaluated once, as the helper reads max_attempts once
+            used = sorted(names_in(setting) & (inside - {counter}))
+            if used:
+                return f"the wait or the attempt count depends on `{used[0]}`, which changes inside the loop"
+            if not _stable(setting):
+                return "the wait or the attempt count is computed by a call each time (the helper reads it once)"
+        return ""
 
     def _range_bound(self, loop: cst.For) -> tuple[str, cst.BaseExpression] | None:
         if not isinstance(loop.target, cst.Name) or loop.asynchronous is not None:
@@ -467,6 +501,11 @@ class Matcher:
             if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Call, cst.Await)):
                 if counter in names_in(statement):
                     return f"the handler uses `{counter}`, the attempt number, beyond logging"
+                if on_failure:
+                    return "the handler makes more than one call per failure (only one moves into the helper)"
+                if sleep is not None or raises:
+                    # the helper runs per-failure calls right after the failure, before it decides to wait
+                    return "the handler calls something after the wait or the last-attempt check"
                 on_failure.append(statement)
                 continue
             if isinstance(small, cst.Raise):
@@ -596,6 +635,44 @@ class Matcher:
         return None
 
 
+def _stable(node: cst.BaseExpression) -> bool:
+    """Literals, names and attribute chains, combined by arithmetic: the same value read once or at each wait."""
+    if isinstance(node, (cst.Integer, cst.Float, cst.Name)):
+        return True
+    if isinstance(node, cst.Attribute):
+        return _stable(node.value)
+    if isinstance(node, cst.UnaryOperation):
+        return _stable(node.expression)
+    if isinstance(node, cst.BinaryOperation):
+        return _stable(node.left) and _stable(node.right)
+    return False
+
+
+def _any(node: cst.CSTNode, test: Callable[[cst.CSTNode], bool]) -> bool:
+    """Whether ``test`` holds for ``node`` or a node below it (nested functions left out)."""
+    found = False
+
+    class Find(cst.CSTVisitor):
+        def on_visit(self, child: cst.CSTNode) -> bool:
+            nonlocal found
+            found = found or test(child)
+            return not found and (child is node or not isinstance(child, (cst.FunctionDef, cst.Lambda)))
+
+    node.visit(Find())
+    return found
+
+
+def _bare_raise(node: cst.CSTNode) -> bool:
+    return _any(node, lambda n: isinstance(n, cst.Raise) and n.exc is None)
+
+
+def _zero_arg_super(node: cst.CSTNode) -> bool:
+    return _any(node, lambda n: (
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == "super" and not n.args
+        or isinstance(n, cst.Name) and n.value == "__class__"
+    ))
+
+
 def _first_text(statement: cst.BaseStatement) -> str | None:
     call = statement.body[0].value  # type: ignore[attr-defined]
     for arg in call.args:
@@ -639,7 +716,12 @@ def _initial(block: Sequence[cst.BaseStatement], index: int, name: str) -> tuple
 
 
 def _exponential(delay: cst.BaseExpression, counter: str) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
-    """`base * factor ** attempt` in either order, parenthesised or not -> (base, factor)."""
+    """`base * factor ** attempt` in either order, parenthesised or not -> (base, factor); `factor ** attempt` has base 1."""
+    if (
+        isinstance(delay, cst.BinaryOperation) and isinstance(delay.operator, cst.Power)
+        and isinstance(delay.right, cst.Name) and delay.right.value == counter and counter not in names_in(delay.left)
+    ):
+        return cst.Integer("1"), delay.left.with_changes(lpar=[], rpar=[])
     if not isinstance(delay, cst.BinaryOperation) or not isinstance(delay.operator, cst.Multiply):
         return None
     for base, power in ((delay.left, delay.right), (delay.right, delay.left)):

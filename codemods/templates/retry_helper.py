@@ -79,9 +79,14 @@ async def retry_with_backoff(
     circuit_breaker: Any = None,
     operation_name: str = "operation",
     breaker_max_delay: Optional[float] = None,
+    on_failure: Optional[Callable[[BaseException], Any]] = None,
     **kwargs: Any,
 ) -> T:
     """``await func(*args, **kwargs)``, retried up to ``max_attempts`` times.
+
+    ``on_failure(error)`` runs after each failure with one of ``retry_on``,
+    before the wait (awaited when it returns an awaitable); what it raises
+    propagates at once, like an error in an ``except`` block.
 
     Before each attempt a ``circuit_breaker`` (anything with ``can_proceed() ->
     (bool, reason)`` and ``get_retry_after() -> seconds``) may refuse it: the
@@ -107,6 +112,10 @@ async def retry_with_backoff(
                 result = await result
         except retry_on as error:
             last_error = error
+            if on_failure is not None:
+                done = on_failure(error)
+                if inspect.isawaitable(done):
+                    await done
             wait = _failure_wait(error, attempt, max_attempts, base_delay, backoff, max_delay, operation_name)
             if wait is None:
                 raise
@@ -129,6 +138,7 @@ def retry_with_backoff_sync(
     circuit_breaker: Any = None,
     operation_name: str = "operation",
     breaker_max_delay: Optional[float] = None,
+    on_failure: Optional[Callable[[BaseException], Any]] = None,
     **kwargs: Any,
 ) -> T:
     """``func(*args, **kwargs)`` retried as ``retry_with_backoff`` does, waiting with ``time.sleep``."""
@@ -142,6 +152,8 @@ def retry_with_backoff_sync(
             result = func(*args, **kwargs)
         except retry_on as error:
             last_error = error
+            if on_failure is not None:
+                on_failure(error)
             wait = _failure_wait(error, attempt, max_attempts, base_delay, backoff, max_delay, operation_name)
             if wait is None:
                 raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import libcst as cst
 from libcst.metadata import ScopeProvider
@@ -93,12 +93,21 @@ class Retry(PythonCodemod):
         self._needs: set[str] = set()  # names to import: helper, sync twin, RetryExhausted
         self._kept_names: set[str] = set()
         self._depth = 0  # indented blocks around the current one
+        self._module_names: set[str] = set()
 
     def visit_Module(self, node: cst.Module) -> None:
         resolved: Resolved = self.options
         self.helper = resolved.helper_for(self.file.path)
         # The helper's own module is the one place a retry loop belongs.
         self.own_module = any(h.path == self.file.path or h.module == self.file.module for h in resolved.helpers)
+        # names the module binds itself: an import of the helper's names must not be shadowed by them
+        ours = {
+            a.evaluated_alias or a.evaluated_name
+            for s in node.body for small in _small(s) if isinstance(small, cst.ImportFrom)
+            and self.helper is not None and small.module is not None and _code(small.module) == self.helper.module
+            and not isinstance(small.names, cst.ImportStar) for a in small.names
+        }
+        self._module_names = names_bound(list(node.body)) - ours
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._functions.append(node)
@@ -210,6 +219,9 @@ class Retry(PythonCodemod):
             if not (caught and _code(caught[0]) == "Exception"):
                 caught.append(cst.Name(names.exhausted))
                 self._needs.add(names.exhausted)
+        clash = sorted({helper_name, *(names.exhausted for c in caught if _code(c) == names.exhausted)} & self._module_names)
+        if clash:
+            return f"the module defines its own `{clash[0]}`"
         step = self.context.wrapper.module.default_indent if self.context.wrapper else "    "  # type: ignore[union-attr]
         lead = "".join(_code(t.target) + " = " for t in targets or [])
         call = helper_call(
@@ -223,6 +235,13 @@ class Retry(PythonCodemod):
             done = cst.Assign(targets=[t.with_changes(target=t.target) for t in targets], value=call)
         else:
             done = cst.Expr(value=call)
+        if loop.raises and loop.breaker is None and not _positive(loop.attempts):
+            self.report(
+                loop.loop,
+                f"behaviour change: with `{_code(loop.attempts)}` below 1 the loop made no attempt and went on; "
+                f"the helper raises RetryExhausted",
+                Kind.BEHAVIOUR,
+            )
         line = cst.SimpleStatementLine([done])
         gap = [cst.EmptyLine(indent=False)] if statements else []  # a blank line after the nested def
         if not caught:
@@ -286,6 +305,12 @@ class Retry(PythonCodemod):
         return updated
 
     @classmethod
+    def behaviour_notes(cls, findings: Sequence[Finding]) -> tuple[str, ...]:
+        if any(f.kind is Kind.BEHAVIOUR for f in findings):
+            return ("an attempt count below 1 made the loop do nothing; the helper raises RetryExhausted instead",)
+        return ()
+
+    @classmethod
     def plan(cls, project: Project, options: RetryOptions) -> Plan:
         found = project.grep("sleep")
         paths = [f.path for f in found if re.search(r"\b(?:for|while)\b", f.text) and "except" in f.text]
@@ -307,7 +332,7 @@ class Retry(PythonCodemod):
 def _interface(name: str) -> tuple[str, ...]:
     """Text an existing helper module must contain to be the one the rewrites call
     (a project's own `retry_with_backoff` decorator is a different thing)."""
-    return (f"def {name}_sync(", "class RetryExhausted", "breaker_max_delay")
+    return (f"def {name}_sync(", "class RetryExhausted", "breaker_max_delay", "on_failure")
 
 
 def _without_leading_blank(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -327,6 +352,10 @@ def _locals(function: cst.FunctionDef, loop: cst.CSTNode) -> set[str]:
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
     every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
     return {p.name.value for p in every} | names_bound(list(function.body.body), skip=loop)
+
+
+def _positive(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and int(node.evaluated_value) >= 1
 
 
 def _mentions(node: cst.CSTNode, name: str) -> int:

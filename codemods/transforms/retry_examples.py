@@ -123,7 +123,7 @@ def download(session, url, max_retries=3):
 """,
         path="bot/net.py",
     ),
-    # 5 and 6. a circuit-breaker check that waits and continues, state kept per failure, exhaustion returns False
+    # 5 and 6. a circuit-breaker check that waits and continues, a call per failure (the helper makes it), exhaustion returns False
     Example(
         before="""\
 import asyncio
@@ -150,21 +150,15 @@ from bot.utils.retry_helper import RetryExhausted, retry_with_backoff
 
 class Feed:
     async def connect(self, attempts=3):
-        async def _attempt():
-            try:
-                return await self.ws.connect()
-            except OSError:
-                self.breaker.record_failure()
-                raise
-
         try:
             return await retry_with_backoff(
-                _attempt,
+                self.ws.connect,
                 max_attempts=attempts,
                 base_delay=1,
                 max_delay=30,
                 retry_on=OSError,
                 circuit_breaker=self.breaker,
+                on_failure=lambda error: self.breaker.record_failure(),
                 operation_name="connect",
             )
         except (OSError, RetryExhausted):
@@ -368,21 +362,16 @@ from bot.utils.retry_helper import RetryExhausted, retry_with_backoff
 
 class Broker:
     async def submit(self, order, attempts=4):
-        async def _attempt():
-            try:
-                return await self.api.submit(order)
-            except ConnectionError:
-                self.cb.record_failure()
-                raise
-
         try:
             return await retry_with_backoff(
-                _attempt,
+                self.api.submit,
+                order,
                 max_attempts=attempts,
                 base_delay=0.5,
                 max_delay=60,
                 retry_on=ConnectionError,
                 circuit_breaker=self.cb,
+                on_failure=lambda error: self.cb.record_failure(),
                 operation_name="submit",
             )
         except RetryExhausted:

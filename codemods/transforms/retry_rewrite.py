@@ -12,8 +12,8 @@ from codemods.analysis.retry_loops import RetryLoop, names_bound, names_in
 # Keyword names the helper takes itself: a call passing one of these through
 # **kwargs would collide, so such an operation becomes a nested function.
 HELPER_PARAMS = frozenset(
-    {"max_attempts", "base_delay", "max_delay", "backoff", "retry_on", "circuit_breaker", "operation_name",
-     "breaker_max_delay"}
+    {"func", "max_attempts", "base_delay", "max_delay", "backoff", "retry_on", "circuit_breaker", "operation_name",
+     "breaker_max_delay", "on_failure"}
 )
 
 
@@ -60,7 +60,7 @@ def operation_body(loop: RetryLoop) -> tuple[list[cst.AssignTarget] | None, list
 
 def direct_call(loop: RetryLoop, body: list[cst.BaseStatement]) -> tuple[cst.BaseExpression, list[cst.Arg]] | None:
     """`return await client.ping(x)` with simple arguments and nothing else: (callable, args)."""
-    if len(body) != 1 or loop.on_failure:
+    if len(body) != 1:
         return None
     small = body[0].body[0] if isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1 else None
     if not isinstance(small, (cst.Return, cst.Expr)) or small.value is None:
@@ -75,17 +75,18 @@ def direct_call(loop: RetryLoop, body: list[cst.BaseStatement]) -> tuple[cst.Bas
     for arg in value.args:
         if arg.star or (arg.keyword is not None and arg.keyword.value in HELPER_PARAMS):
             return None
-        if not _simple(arg.value):
-            return None  # evaluated once instead of once per attempt: only for plain values
+        if not _simple(arg.value, attributes=False):
+            return None  # evaluated once instead of once per attempt: only names and literals (a property may change)
     if not _simple(value.func):
         return None
     return value.func, list(value.args)
 
 
-def _simple(node: cst.BaseExpression) -> bool:
+def _simple(node: cst.BaseExpression, attributes: bool = True) -> bool:
+    """A name or literal (or, for the callable, an attribute chain): cheap and the same when read once."""
     if isinstance(node, (cst.Name, cst.Integer, cst.Float, cst.SimpleString)):
         return True
-    if isinstance(node, cst.Attribute):
+    if isinstance(node, cst.Attribute) and attributes:
         return _simple(node.value)
     return False
 
@@ -93,26 +94,11 @@ def _simple(node: cst.BaseExpression) -> bool:
 def nested_operation(
     loop: RetryLoop, body: list[cst.BaseStatement], names: Names, is_async: bool, shared: list[str]
 ) -> cst.FunctionDef:
-    """`async def _attempt(): <tried block>`, failure bookkeeping kept in an except that re-raises.
+    """`async def _attempt(): <tried block>`.
 
     ``shared`` are the function's own variables the attempt assigns: declared
     ``nonlocal`` so they stay one variable, as they were in the loop.
     """
-    if loop.on_failure:
-        used = set().union(*(names_in(s) for s in loop.on_failure))
-        handler_name = cst.AsName(name=cst.Name(loop.error_name)) if loop.error_name in used else None
-        body = [
-            cst.Try(
-                body=cst.IndentedBlock(body=body),
-                handlers=[
-                    cst.ExceptHandler(
-                        body=cst.IndentedBlock(body=[*loop.on_failure, cst.SimpleStatementLine([cst.Raise()])]),
-                        type=loop.errors if loop.errors is not None else cst.Name("Exception"),
-                        name=handler_name,
-                    )
-                ],
-            )
-        ]
     if shared:
         body = [cst.SimpleStatementLine([cst.Nonlocal([cst.NameItem(cst.Name(n)) for n in shared])]), *body]
     return cst.FunctionDef(
@@ -121,6 +107,18 @@ def nested_operation(
         body=cst.IndentedBlock(body=body),
         asynchronous=cst.Asynchronous() if is_async else None,
     )
+
+
+def failure_callback(loop: RetryLoop) -> str:
+    """`lambda error: breaker.record_failure()`: the handler's one per-failure call, run by the helper."""
+    call = loop.on_failure[0].body[0].value  # type: ignore[attr-defined]
+    if isinstance(call, cst.Await):
+        call = call.expression  # the helper awaits what the callback returns
+    used = names_in(call)
+    name = loop.error_name if loop.error_name in used else next(
+        n for n in ("error", "_error", "_failure", "_exc") if n not in used
+    )
+    return f"lambda {name}: {_code(call)}"
 
 
 def helper_call(
@@ -143,6 +141,8 @@ def helper_call(
         breaker_cap = _code(loop.breaker_cap) if loop.breaker_cap is not None else None
         if breaker_cap is not None and breaker_cap != cap:
             parts.append(f"breaker_max_delay={breaker_cap}")
+    if loop.on_failure:
+        parts.append(f"on_failure={failure_callback(loop)}")
     text = operation_name(loop, function).replace("\\", "\\\\").replace(quote, "\\" + quote)
     parts.append(f"operation_name={quote}{text}{quote}")
     call = f"{names.helper}({', '.join(parts)})"
