@@ -1231,6 +1231,24 @@ def fetch(client, retries=3):
 """)
 
 
+CASES["handler-call-may-change-the-wait"] = Case(
+    "the wait reads `self.pause`, which the handler's call may change (the helper reads it once)", """\
+import time
+
+
+class Poller:
+    def poll(self, retries=3):
+        for attempt in range(retries):
+            try:
+                return self.client.get()
+            except OSError:
+                self.slow_down()
+                if attempt < retries - 1:
+                    time.sleep(self.pause * 2 ** attempt)
+        return None
+""")
+
+
 # Loops that were once rewritten although the rewrite changed what they do (found by running
 # them, and by a review of real-world shapes); now refused, with these reasons.
 NOW_REFUSED: dict[str, str] = {

@@ -340,6 +340,9 @@ class Matcher:
                 return f"the wait or the attempt count depends on `{used[0]}`, which changes inside the loop"
             if not _stable(setting):
                 return "the wait or the attempt count is computed by a call each time (the helper reads it once)"
+            if on_failure and index in (0, 1, 2, 5) and _any(setting, lambda n: isinstance(n, cst.Attribute)):
+                # `self.base * 2 ** attempt` with `self.slow_down()` in the handler: read at each wait
+                return f"the wait reads `{_code(setting)}`, which the handler's call may change (the helper reads it once)"
         return ""
 
     def _range_bound(self, loop: cst.For) -> tuple[str, cst.BaseExpression] | None:
