@@ -213,3 +213,21 @@ def test_bot_suite_passes_after_retry_apply_and_a_second_apply_changes_nothing(r
     again = run_cli("apply", "--only", "retry", ".", cwd=rewritten_bot)
     assert again.code == 0, again
     assert snapshot(rewritten_bot) == before
+
+
+def test_a_projects_own_retry_with_backoff_is_never_called(tmp_path: Path) -> None:
+    """A decorator that happens to share the name is not the helper: nothing changes, one warning says why."""
+    from conftest import run_cli, snapshot, write_tree
+
+    own = "def retry_with_backoff(func):\n    return func\n"
+    write_tree(tmp_path, {
+        "pyproject.toml": "[tool.codemods]\n",
+        "app/__init__.py": "",
+        "app/util.py": own,
+        "app/net.py": EXAMPLES[0].before,  # type: ignore[union-attr]
+    })
+    before = snapshot(tmp_path)
+    done = run_cli("diff", "--only", "retry", ".", cwd=tmp_path)
+    assert done.code == 0 and done.out == b"", done
+    assert "app/util.py defines retry_with_backoff() but not retry_with_backoff_sync, RetryExhausted" in done.err, done
+    assert snapshot(tmp_path) == before

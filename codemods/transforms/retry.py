@@ -318,7 +318,7 @@ class Retry(PythonCodemod):
         created = {path for path, _ in creates}
         for helper in helpers if not problem else ():
             text = project.read(helper.path) if helper.path and helper.path not in created else None
-            missing = [part for part in _interface(helper.name) if text is not None and part not in text]
+            missing = [part for part in _interface(helper.name) if text is not None and not re.search(rf"\b{part}\b", text)]
             if missing:
                 problem = (
                     f"{helper.path} defines {helper.name}() but not {', '.join(missing)}, which the rewritten calls use: "
@@ -332,7 +332,7 @@ class Retry(PythonCodemod):
 def _interface(name: str) -> tuple[str, ...]:
     """Text an existing helper module must contain to be the one the rewrites call
     (a project's own `retry_with_backoff` decorator is a different thing)."""
-    return (f"def {name}_sync(", "class RetryExhausted", "breaker_max_delay", "on_failure")
+    return (f"{name}_sync", "RetryExhausted", "breaker_max_delay", "on_failure")
 
 
 def _without_leading_blank(statements: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
