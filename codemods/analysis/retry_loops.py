@@ -196,12 +196,9 @@ class Matcher:
         for statement in loop.body.body:
             if isinstance(statement, cst.Try):
                 for handler in statement.handlers:
-                    if any(self._sleeps(s) for s in handler.body.body):
+                    if any(self._sleeps_in(s) for s in handler.body.body):
                         return True
         return False
-
-    def _sleeps(self, statement: cst.BaseStatement) -> bool:
-        return bool(self._sleeps_in(statement))
 
     def status_retry(self, loop: cst.BaseStatement) -> Refusal | None:
         """A counted loop with no try that sleeps longer per attempt and leaves on a condition:

@@ -232,7 +232,7 @@ class Retry(PythonCodemod):
         if loop.success == "return":
             done: cst.BaseSmallStatement = cst.Return(value=call)
         elif targets:
-            done = cst.Assign(targets=[t.with_changes(target=t.target) for t in targets], value=call)
+            done = cst.Assign(targets=targets, value=call)
         else:
             done = cst.Expr(value=call)
         if loop.raises and loop.breaker is None and not _positive(loop.attempts):
