@@ -74,6 +74,7 @@ def run_paths(
     jobs = [
         (str(path), engine.Job(rel, project.modules[rel], names, planned, options.include_generated))
         for path, rel in ((f, _relative(f, options.root)) for f in files)
+        if any(cls.accepts(rel, planned[cls.NAME]) for cls in classes)
     ]
     results = list(_execute(jobs, options.jobs, progress))
     run = Run(options=options, results=results)

@@ -185,6 +185,16 @@ class _CodemodMeta:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in cls.FILES)
 
     @classmethod
+    def accepts(cls, path: str, options: Any) -> bool:
+        """Before reading: may this codemod work on ``path`` at all, given its planned options?
+
+        Discovery goes by file name only; a codemod whose files are decided by
+        planning (requirements files and what they include) narrows them here, so
+        other files with the same extension are never read.
+        """
+        return cls.handles(path)
+
+    @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
         """The cheap prefilter: can this file possibly contain a match?"""
         return cls.handles(path) and (not cls.TRIGGERS or any(t in text for t in cls.TRIGGERS))

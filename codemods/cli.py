@@ -59,6 +59,15 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--config", "config_file", type=click.Path(path_type=Path), help="pyproject.toml to read."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON result document instead."),
         click.option("--include-generated", is_flag=True, help="Also change files marked @generated."),
+        click.option(
+            "--pin", "pins", multiple=True, metavar="NAME==VERSION",
+            help="pin-requirements: pin NAME to VERSION (repeatable; wins over every other source).",
+        ),
+        click.option(
+            "--python", "python", type=click.Path(path_type=Path), metavar="PATH",
+            help="pin-requirements: take versions from what this interpreter has installed.",
+        ),
+        click.option("--latest", is_flag=True, help="pin-requirements: ask the package index for the newest release."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -120,11 +129,15 @@ def _run(
     as_json: bool,
     include_generated: bool,
     check: bool,
+    pins: Sequence[str],
+    python: Path | None,
+    latest: bool,
 ) -> int:
     from codemods import api, render
 
     started = time.perf_counter()
     options = build_options(paths or (Path("."),), only, skip, exclude, jobs, config_file, include_generated)
+    options = with_pin_overrides(options, pins, python, latest)
     targets = [Path(p) for p in (paths or (Path("."),))]
     progress = _progress_bar() if not as_json and sys.stderr.isatty() else None
     try:
@@ -205,6 +218,37 @@ def build_options(
         config_path=config_path,
         codemod_config=settings.codemods,
     )
+
+
+def with_pin_overrides(options: Options, pins: Sequence[str], python: Path | None, latest: bool) -> Options:
+    """Fold --pin/--python/--latest into the pin-requirements options (they win over the config)."""
+    if not pins and python is None and not latest:
+        return options
+    import dataclasses
+
+    from codemods import registry
+    from codemods.base import OptionError
+
+    cls = registry.get("pin-requirements")
+    current = options.codemod_config.get(cls.NAME) or cls.OPTIONS()
+    merged = dict(current.pins)
+    for pin in pins:
+        name, separator, version = pin.partition("==")
+        if not separator or not name.strip() or not version.strip():
+            raise UsageProblem(f"--pin {pin}: expected NAME==VERSION, for example --pin websockets==14.1")
+        merged[name.strip()] = version.strip()
+    if python is not None and not python.is_file():
+        raise UsageProblem(f"--python {python}: no such file (give the path of a Python interpreter)")
+    changes: dict[str, Any] = {"pins": merged}
+    if python is not None:
+        changes["python"] = str(python.resolve())
+    if latest:
+        changes["latest"] = True
+    try:
+        updated = dataclasses.replace(current, **changes)
+    except OptionError as exc:
+        raise UsageProblem(f"--pin: {exc}") from None
+    return dataclasses.replace(options, codemod_config={**options.codemod_config, cls.NAME: updated})
 
 
 def _print_patch(data: bytes, color: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import importlib
 import pkgutil
@@ -90,6 +91,11 @@ def _matches(value: Any, hint: Any) -> bool:
     if origin in (tuple, list):
         args = [a for a in typing.get_args(hint) if a is not Ellipsis]
         return isinstance(value, (list, tuple)) and all(_matches(v, args[0]) for v in value) if args else True
+    if origin in (dict, collections.abc.Mapping):
+        key, item = typing.get_args(hint) or (Any, Any)
+        return isinstance(value, dict) and all(_matches(k, key) and _matches(v, item) for k, v in value.items())
+    if hint is Any:
+        return True
     if hint is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is int:
@@ -103,4 +109,6 @@ def _describe(hint: Any) -> str:
         return " or ".join(_describe(a) for a in typing.get_args(hint) if a is not type(None))
     if origin in (tuple, list):
         return "a list of strings"
+    if origin in (dict, collections.abc.Mapping):
+        return "a table of strings"
     return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(hint, str(hint))

@@ -31,7 +31,8 @@ def test_example(cls: type, example: Example | Unchanged) -> None:
         return
     after = _run(cls, example.before, example.path, example.options)
     assert after == example.after
-    ast.parse(after)
+    if example.path.endswith(".py"):
+        ast.parse(after)
     assert _run(cls, after, example.path, example.options) == after, "second pass changed the output"
 
 
