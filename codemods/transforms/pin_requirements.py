@@ -9,10 +9,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 import pathspec
+from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from codemods.analysis import pyproject_deps
 from codemods.analysis import version_sources as sources
 from codemods.analysis.requirements_file import Line, LineKind, includes, parse
 from codemods.base import OptionError, Plan, Project, SkipFile, TextCodemod
@@ -38,6 +40,9 @@ class PinOptions:
     latest: bool = False  # ask the index for the newest matching release; `--latest`
     mode: str = "bare"  # "bare": only lines without a version; "ranges": also >=, <, ~=, != ...
     index_url: str = "https://pypi.org/pypi"  # JSON API used by --latest
+    # Also the PEP 508 arrays of the project's pyproject.toml. Off by default: a
+    # library's own dependencies are ranges on purpose; an application may pin them.
+    pyproject: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -87,7 +92,7 @@ class PinRequirements(TextCodemod):
 
     NAME = NAME
     SUMMARY = "websockets -> websockets==14.1 in requirements files"
-    FILES = ("*.txt",)
+    FILES = ("*.txt", "pyproject.toml")
     OPTIONS = PinOptions
     EXAMPLES = EXAMPLES
 
@@ -133,6 +138,8 @@ class PinRequirements(TextCodemod):
         return Plan(options=plan, findings=tuple(findings))
 
     def transform_text(self, text: str) -> str:
+        if PurePosixPath(self.file.path).name == "pyproject.toml":
+            return self._pin_pyproject(text)
         plan: PinPlan = self.options
         lines = parse(text)
         candidates = [line for line in lines if _unpinned(line, plan.options.mode)]
@@ -153,7 +160,7 @@ class PinRequirements(TextCodemod):
             if any(line.number <= n <= line.last for n in self.file.skip_lines):
                 self.report(line.number, f"{name} left alone: `# codemods: skip`")
                 continue
-            answer = _resolve(plan, line)
+            answer = _resolve(plan, requirement)
             if isinstance(answer, sources.Unusable):
                 self.report(line.number, f"{name} not pinned: {answer.reason}")
                 continue
@@ -174,20 +181,51 @@ class PinRequirements(TextCodemod):
         self.changes = len(edits)
         return new_text
 
+    def _pin_pyproject(self, text: str) -> str:
+        plan: PinPlan = self.options
+
+        def pin(entry: pyproject_deps.Entry) -> str | None:
+            requirement = entry.requirement
+            if requirement is None or requirement.url is not None or not _needs_pin(requirement, plan.options.mode):
+                return None
+            where = f"{requirement.name} ({entry.table})"
+            if entry.line in self.file.skip_lines:
+                self.report(entry.line, f"{where} left alone: `# codemods: skip`")
+                return None
+            answer = _resolve(plan, requirement)
+            if isinstance(answer, sources.Unusable):
+                self.report(entry.line, f"{where} not pinned: {answer.reason}")
+                return None
+            self.report(entry.line, f"{where} pinned to {answer.version} (from {answer.source})", Kind.NOTE)
+            start, end = entry.specifier_span()
+            if start == end:
+                start = end = entry.name_end()
+            return entry.value[:start] + f"=={answer.version}" + entry.value[end:]
+
+        try:
+            new_text, changed = pyproject_deps.rewrite(text, pin)
+        except pyproject_deps.PyprojectError as exc:
+            self.findings = [f for f in self.findings if f.kind is not Kind.NOTE]
+            raise SkipFile(str(exc)) from None
+        self.changes = len(changed)
+        return new_text
+
 
 def _unpinned(line: Line, mode: str) -> bool:
     if line.kind is not LineKind.REQUIREMENT or line.requirement is None or line.has_hash:
         return False
-    specifier = line.requirement.specifier
+    return _needs_pin(line.requirement, mode)
+
+
+def _needs_pin(requirement: Requirement, mode: str) -> bool:
+    specifier = requirement.specifier
     if not specifier:
         return True
     return mode == "ranges" and not any(spec.operator in ("==", "===") for spec in specifier)
 
 
-def _resolve(plan: PinPlan, line: Line) -> sources.Answer:
-    """The first source that can pin this line; else why none could."""
-    requirement = line.requirement
-    assert requirement is not None
+def _resolve(plan: PinPlan, requirement: Requirement) -> sources.Answer:
+    """The first source that can pin this requirement; else why none could."""
     name = canonicalize_name(requirement.name)
     specifier = requirement.specifier
     reasons: list[str] = []
@@ -296,6 +334,9 @@ def _targets(project: Project, options: PinOptions, findings: list[Finding]) -> 
         relative = _under_project(project, path)
         if relative is not None and spec.match_file(relative):
             queue.append(path)
+    pyproject = project.relative(project.project_root / "pyproject.toml")
+    if options.pyproject and pyproject in project.modules:
+        targets.add(pyproject)
     while queue:
         path = queue.pop()
         if path in targets:
@@ -343,10 +384,18 @@ def _wanted(project: Project, targets: set[str], options: PinOptions) -> set[tup
     """(normalised name, specifier) of every line some source must pin."""
     wanted = set()
     for path in sorted(targets):
-        text = project.read(path)
-        for line in parse(text or ""):
-            if _unpinned(line, options.mode) and line.requirement is not None:
-                wanted.add((canonicalize_name(line.requirement.name), str(line.requirement.specifier)))
+        text = project.read(path) or ""
+        if PurePosixPath(path).name == "pyproject.toml":
+            try:
+                found = [e.requirement for e in pyproject_deps.entries(text) if e.requirement is not None]
+            except pyproject_deps.PyprojectError:
+                continue
+            requirements = [r for r in found if r.url is None and _needs_pin(r, options.mode)]
+        else:
+            requirements = [line.requirement for line in parse(text) if _unpinned(line, options.mode)]
+        for requirement in requirements:
+            if requirement is not None:
+                wanted.add((canonicalize_name(requirement.name), str(requirement.specifier)))
     return wanted
 
 
@@ -358,7 +407,7 @@ def _locks(project: Project, options: PinOptions) -> list[tuple[Path, str]]:
 
 def _interpreter(project: Project, options: PinOptions) -> tuple[Path, str] | None:
     if options.python is not None:
-        return Path(options.python), options.python
+        return project.project_root / options.python, options.python  # an absolute path stays as it is
     if project.sources:  # an in-memory run (run_source, the examples): no checkout to look in
         return None
     found = sources.find_environment(project.project_root)
