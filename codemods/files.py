@@ -133,7 +133,7 @@ def discover(
     taken; ``exclude`` (gitignore-style globs, relative to ``exclude_root``) applies
     to files found under directories.
     """
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", exclude) if exclude else None
+    excluded = gitignore_spec(exclude) if exclude else None
     found: dict[Path, None] = {}
     for given in paths:
         given = given.resolve()
@@ -239,4 +239,12 @@ def _gitignore(directory: Path) -> pathspec.PathSpec | None:
         lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return gitignore_spec(lines)
+
+
+def gitignore_spec(lines: Iterable[str]) -> pathspec.PathSpec:
+    """Patterns with gitignore's meaning (pathspec 1.x renamed the factory; 0.12 has only the old name)."""
+    try:
+        return pathspec.PathSpec.from_lines("gitignore", lines)
+    except KeyError:  # pragma: no cover - pathspec < 1.0
+        return pathspec.PathSpec.from_lines("gitwildmatch", lines)

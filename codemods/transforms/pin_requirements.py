@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-import pathspec
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -18,6 +18,7 @@ from codemods.analysis import pyproject_deps
 from codemods.analysis import version_sources as sources
 from codemods.analysis.requirements_file import Line, LineKind, includes, parse
 from codemods.base import OptionError, Plan, Project, SkipFile, TextCodemod
+from codemods.files import gitignore_spec
 from codemods.models import Finding, Kind
 from codemods.transforms.pin_requirements_examples import EXAMPLES
 
@@ -131,9 +132,11 @@ class PinRequirements(TextCodemod):
                 findings.append(Finding(NAME, "", 0, str(exc), Kind.WARNING))
         newest: dict[tuple[str, str], sources.Answer] = {}
         if options.latest:
-            for name, specifier in sorted(wanted):
-                if _static(pinned, environment, name) is None:
-                    newest[(name, specifier)] = sources.newest(name, SpecifierSet(specifier), options.index_url)
+            asked = sorted(key for key in wanted if _static(pinned, environment, key[0]) is None)
+            # One request per package; they wait on the network, so ask several at once.
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                answers = pool.map(lambda key: sources.newest(key[0], SpecifierSet(key[1]), options.index_url), asked)
+                newest = dict(zip(asked, answers))
         plan = PinPlan(options, frozenset(targets), pinned, environment, newest)
         return Plan(options=plan, findings=tuple(findings))
 
@@ -327,7 +330,7 @@ def _edit_points(line: Line) -> set[int]:
 
 def _targets(project: Project, options: PinOptions, findings: list[Finding]) -> set[str]:
     """Requirements files matching the globs, plus the files they include (inside the checkout)."""
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", options.files)
+    spec = gitignore_spec(options.files)
     targets: set[str] = set()
     queue: list[str] = []
     for path in project.modules:
@@ -347,28 +350,29 @@ def _targets(project: Project, options: PinOptions, findings: list[Finding]) -> 
             continue
         for include in includes(parse(text)):
             found = _follow(project, path, include.target)
-            if isinstance(found, str) and found.startswith("!"):
-                findings.append(Finding(NAME, path, include.line, found[1:], Kind.NOTE))
+            if isinstance(found, tuple):
+                findings.append(Finding(NAME, path, include.line, *found))
             elif found is not None:
                 queue.append(found)
     return targets
 
 
-def _follow(project: Project, path: str, target: str) -> str | None:
-    """The included file's path, None to ignore it, or "!reason" to say why it is not read."""
+def _follow(project: Project, path: str, target: str) -> str | tuple[str, Kind] | None:
+    """The included file's path; None to pass over it; or (why it is not read, kind)."""
+    what = f"included file {target}"
     if "://" in target:
-        return f"!included file {target} is a URL; not followed"
+        return f"{what} is a URL; not followed", Kind.NOTE
     base = PurePosixPath(path).parent
     joined = os.path.normpath(os.path.join(str(project.root / base), target))
     relative = project.relative(Path(joined))
     if relative.startswith("../") or relative == "..":
-        return f"!included file {target} is outside the checkout; not followed"
+        return f"{what} is outside the checkout; not followed", Kind.NOTE
     if relative in project.modules:
         return relative
     if not Path(joined).exists():
-        return f"!included file {target} not found"
+        return f"{what} not found (pip would fail on it)", Kind.WARNING
     if not relative.endswith(".txt"):
-        return f"!included file {target} is not a .txt file; not read"
+        return f"{what} is not a .txt file; not read", Kind.NOTE
     return None  # outside the paths this run was given
 
 
