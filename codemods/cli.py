@@ -241,7 +241,9 @@ def with_pin_overrides(options: Options, pins: Sequence[str], python: Path | Non
         raise UsageProblem(f"--python {python}: no such file (give the path of a Python interpreter)")
     changes: dict[str, Any] = {"pins": merged}
     if python is not None:
-        changes["python"] = str(python.resolve())
+        # absolute(), not resolve(): a venv's bin/python is a symlink to the base
+        # interpreter, and following it would read the base's packages, not the venv's.
+        changes["python"] = str(python.absolute())
     if latest:
         changes["latest"] = True
     try:

@@ -121,10 +121,12 @@ class PinRequirements(TextCodemod):
                 pinned[label] = sources.read_lock(path, label)
             except sources.SourceError as exc:
                 findings.append(Finding(NAME, "", 0, str(exc), Kind.WARNING))
-        environment = None
-        remaining = {name for name, _ in wanted if not any(name in known for known in pinned.values())}
+        # Each later source is asked only for the packages no earlier one has: the
+        # same rule _resolve applies, so a line's answer never depends on the others.
+        plan = PinPlan(options, frozenset(targets), pinned)
         python = _interpreter(project, options)
-        if remaining and python is not None:
+        environment = None
+        if python is not None and _open(plan, wanted):
             path, label = python
             try:
                 environment = sources.read_environment(path, label)
@@ -132,7 +134,8 @@ class PinRequirements(TextCodemod):
                 findings.append(Finding(NAME, "", 0, str(exc), Kind.WARNING))
         newest: dict[tuple[str, str], sources.Answer] = {}
         if options.latest:
-            asked = sorted(key for key in wanted if _static(pinned, environment, key[0]) is None)
+            plan = PinPlan(options, frozenset(targets), pinned, environment)
+            asked = sorted({_newest_key(r) for r in _open(plan, wanted)})
             # One request per package; they wait on the network, so ask several at once.
             with ThreadPoolExecutor(max_workers=8) as pool:
                 answers = pool.map(lambda key: sources.newest(key[0], SpecifierSet(key[1]), options.index_url), asked)
@@ -228,63 +231,62 @@ def _needs_pin(requirement: Requirement, mode: str) -> bool:
 
 
 def _resolve(plan: PinPlan, requirement: Requirement) -> sources.Answer:
-    """The first source that can pin this requirement; else why none could."""
+    """The pin for this requirement, or why there is none."""
+    answer = _decided(plan, requirement)
+    if answer is not None:
+        return answer
+    environment = plan.environment
+    if environment is None:
+        return sources.Unusable("", NO_SOURCE)
+    if canonicalize_name(requirement.name) in environment.versions:
+        return sources.Unusable(
+            "", f"its marker ({requirement.marker}) is false in {environment.label}, so what is installed there is no answer"
+        )
+    return sources.Unusable("", f"not installed in {environment.label}, and no other source has it")
+
+
+def _decided(plan: PinPlan, requirement: Requirement) -> sources.Answer | None:
+    """The answer of the first source that has the package (None: none has it yet).
+
+    That source decides, even when its answer is a refusal: a package the lock
+    takes from git, or at a version outside the line's range, is not pinned from
+    the environment instead, since that would install something the lock does not.
+    An environment whose markers make the line false has no say on it.
+    """
     name = canonicalize_name(requirement.name)
-    specifier = requirement.specifier
-    reasons: list[str] = []
     for label, known in plan.pinned.items():
         answer = known.get(name)
-        if answer is None:
-            continue
         if isinstance(answer, sources.Found):
-            problem = _fits(answer, specifier)
-            if problem is None:
-                return answer
-            if label == "explicit pin":  # what the user asked for is not silently replaced
-                return sources.Unusable(label, problem)
-            reasons.append(problem)
-        else:
-            reasons.append(answer.reason)
+            return _fitting(answer, requirement.specifier)
+        if answer is not None:
+            return answer
     environment = plan.environment
     if environment is not None and name in environment.versions:
-        answer = sources.Found(environment.versions[name], environment.label)
         marker = requirement.marker
-        if marker is not None and not marker.evaluate({**environment.markers, "extra": ""}):
-            reasons.append(f"its marker ({marker}) is false in {environment.label}, so what is installed there is no answer")
-        elif (problem := _fits(answer, specifier)) is not None:
-            reasons.append(problem)
-        else:
-            return answer
-    newest = plan.newest.get((name, str(specifier)))
-    if isinstance(newest, sources.Found):
-        return newest
-    if newest is not None:
-        reasons.append(newest.reason)
-    if reasons:
-        return sources.Unusable("", "; ".join(dict.fromkeys(reasons)))
-    if environment is not None:
-        return sources.Unusable("", f"not installed in {environment.label}, and no other source has it")
-    return sources.Unusable("", NO_SOURCE)
+        if marker is None or marker.evaluate({**environment.markers, "extra": ""}):
+            return _fitting(sources.Found(environment.versions[name], environment.label), requirement.specifier)
+    return plan.newest.get(_newest_key(requirement))
 
 
-def _fits(answer: sources.Found, specifier: SpecifierSet) -> str | None:
+def _fitting(answer: sources.Found, specifier: SpecifierSet) -> sources.Answer:
+    """The answer when its version is a PEP 440 version inside the line's range; else why not."""
     try:
         version = Version(answer.version)
     except InvalidVersion:
-        return f"{answer.source} has version {answer.version!r}, which is not a PEP 440 version"
+        return sources.Unusable(answer.source, f"{answer.source} has version {answer.version!r}, which is not a PEP 440 version")
     if specifier and not specifier.contains(version, prereleases=True):
-        return f"{answer.source} has {version}, which does not satisfy {specifier}"
-    return None
+        return sources.Unusable(answer.source, f"{answer.source} has {version}, which does not satisfy {specifier}")
+    return answer
 
 
-def _static(pinned: Mapping[str, sources.Known], environment: sources.Environment | None, name: str) -> str | None:
-    for known in pinned.values():
-        answer = known.get(name)
-        if isinstance(answer, sources.Found):
-            return answer.version
-    if environment is not None:
-        return environment.versions.get(name)
-    return None
+def _open(plan: PinPlan, wanted: list[Requirement]) -> list[Requirement]:
+    """The requirements no source of the plan has yet: the next source is asked for them."""
+    return [requirement for requirement in wanted if _decided(plan, requirement) is None]
+
+
+def _newest_key(requirement: Requirement) -> tuple[str, str]:
+    """What the index is asked: the package and the line's own range."""
+    return canonicalize_name(requirement.name), str(requirement.specifier)
 
 
 def _edit(line: Line, version: str) -> tuple[int, int, str] | None:
@@ -384,9 +386,9 @@ def _under_project(project: Project, path: str) -> str | None:
         return None
 
 
-def _wanted(project: Project, targets: set[str], options: PinOptions) -> set[tuple[str, str]]:
-    """(normalised name, specifier) of every line some source must pin."""
-    wanted = set()
+def _wanted(project: Project, targets: set[str], options: PinOptions) -> list[Requirement]:
+    """Every requirement some source must pin, one per distinct (name, range, marker)."""
+    wanted: dict[tuple[str, str, str], Requirement] = {}
     for path in sorted(targets):
         text = project.read(path) or ""
         if PurePosixPath(path).name == "pyproject.toml":
@@ -399,8 +401,8 @@ def _wanted(project: Project, targets: set[str], options: PinOptions) -> set[tup
             requirements = [line.requirement for line in parse(text) if _unpinned(line, options.mode)]
         for requirement in requirements:
             if requirement is not None:
-                wanted.add((canonicalize_name(requirement.name), str(requirement.specifier)))
-    return wanted
+                wanted.setdefault((*_newest_key(requirement), str(requirement.marker)), requirement)
+    return list(wanted.values())
 
 
 def _locks(project: Project, options: PinOptions) -> list[tuple[Path, str]]:
