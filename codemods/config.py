@@ -63,6 +63,16 @@ def _has_table(path: Path) -> bool:
     return re.search(r"^\s*\[+\s*tool\s*\.\s*codemods\b", text, re.MULTILINE) is not None
 
 
+def toml_error(label: str, text: str, exc: ValueError) -> str:
+    """``label:line: invalid TOML: reason`` for a tomllib error (its line, or the last one at end of file)."""
+    line = re.search(r"line (\d+)", str(exc))
+    if line is None and "end of document" in str(exc):
+        where = f"{label}:{text.count(chr(10)) + (0 if text.endswith(chr(10)) else 1)}"
+    else:
+        where = f"{label}:{line.group(1)}" if line else label
+    return f"{where}: invalid TOML: {str(exc).split(' (at')[0]}"
+
+
 def load(path: Path | None) -> Config:
     if path is None:
         return Config()
@@ -75,12 +85,7 @@ def load(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        if line is None and "end of document" in str(exc):
-            where = f"{path}:{text.count(chr(10)) + (0 if text.endswith(chr(10)) else 1)}"
-        else:
-            where = f"{path}:{line.group(1)}" if line else str(path)
-        raise ConfigError(f"{where}: invalid TOML: {str(exc).split(' (at')[0]}") from None
+        raise ConfigError(toml_error(str(path), text, exc)) from None
     table = data.get("tool", {}).get("codemods", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}:{_line(text, 'codemods')}: tool.codemods must be a table")

@@ -47,19 +47,22 @@ def summary_text(
     """The short report on stderr after a run."""
     verb = "would change" if command == "diff" else "changed"
     lines = [
-        f"codemods {command}: {summary.considered} files considered, {summary.parsed} parsed, "
+        f"codemods {command}: {_count(summary.considered, 'file')} considered, {summary.parsed} parsed, "
         f"{summary.changed} {verb}, {summary.created} created, {summary.skipped} skipped, "
-        f"{summary.errors} failed; {summary.skipped_sites} site{'s' if summary.skipped_sites != 1 else ''} "
-        f"left alone; {summary.elapsed:.2f}s"
+        f"{summary.errors} failed; {_count(summary.skipped_sites, 'site')} left alone; {summary.elapsed:.2f}s"
     ]
     for name, count in sorted(summary.changes.items()):
-        lines.append(f"  {name}: {count} change{'s' if count != 1 else ''}")
+        lines.append(f"  {name}: {_count(count, 'change')}")
     for name, notes in sorted(behaviour_changes.items()):
         for note in notes:
             lines.append(f"  behaviour change ({name}): {note}")
     lines.extend(_skipped_files_block([r for r in results if r.status is Status.SKIPPED]))
     lines.extend(_findings_block(summary.findings))
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _skipped_files_block(skipped: Sequence[FileResult]) -> list[str]:

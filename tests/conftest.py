@@ -134,6 +134,16 @@ def run_cli(*args: str | os.PathLike[str], cwd: Path) -> Result:
     return run([CODEMODS, *args], cwd=cwd)
 
 
+def assert_one_line_error(result: Result, *needles: str) -> str:
+    assert result.code == 2, result
+    assert "Traceback" not in result.err, result
+    lines = result.err_lines
+    assert len(lines) == 1, f"expected exactly one line on stderr\n{result}"
+    for needle in needles:
+        assert needle in lines[0], f"{needle!r} not in the error line\n{result}"
+    return lines[0]
+
+
 def git(cwd: Path, *args: str) -> str:
     """Run git; fail the test with git's output if it fails."""
     proc = subprocess.run(

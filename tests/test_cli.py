@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (
+    assert_one_line_error,
     APP_PYPROJECT,
     CODEMODS,
     CLOCK_SOURCE,
@@ -27,16 +28,6 @@ from conftest import (
     snapshot_stat,
     write_tree,
 )
-
-
-def assert_one_line_error(result, *needles: str) -> str:
-    assert result.code == 2, result
-    assert "Traceback" not in result.err, result
-    lines = result.err_lines
-    assert len(lines) == 1, f"expected exactly one line on stderr\n{result}"
-    for needle in needles:
-        assert needle in lines[0], f"{needle!r} not in the error line\n{result}"
-    return lines[0]
 
 
 # -- list, --version, python -m ---------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (
+    assert_one_line_error,
     CODEMODS,
     Result,
     clean_env,
@@ -83,16 +84,6 @@ def refused(path: str, line: int, name: str, reason: str) -> str:
 def assert_ok(result: Result) -> None:
     assert result.code == 0, result
     assert "Traceback" not in result.err, result
-
-
-def assert_one_line_error(result: Result, *needles: str) -> str:
-    assert result.code == 2, result
-    assert "Traceback" not in result.err, result
-    lines = result.err_lines
-    assert len(lines) == 1, f"expected exactly one line on stderr\n{result}"
-    for needle in needles:
-        assert needle in lines[0], f"{needle!r} not in the error line\n{result}"
-    return lines[0]
 
 
 def uv_block(text: str, name: str) -> tuple[int, int]:
@@ -294,6 +285,27 @@ def test_pip_freeze_output_named_in_config(tmp_path: Path) -> None:
         pinned("requirements.txt", 3, "six", "1.16.0", "freeze.txt"),
     }
     assert (root / "freeze.txt").read_bytes() == FREEZE.read_bytes()
+
+
+def test_unreadable_lock_files_are_warnings_and_the_run_goes_on(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path / "app",
+        {
+            "requirements.txt": "websockets\nsix\n",
+            "uv.lock": '[[package]]\nname = "six"\nversion = \n',
+            "Pipfile.lock": '{"default": ',
+        },
+    )
+    result = run_cli(*APPLY, "--pin", "websockets==14.1", cwd=root)
+    assert_ok(result)
+    assert (root / "requirements.txt").read_bytes() == b"websockets==14.1\nsix\n"
+    warnings = {line.strip() for line in result.err_lines}
+    assert "pin-requirements: uv.lock:3: invalid TOML: Invalid value" in warnings, result
+    assert "pin-requirements: Pipfile.lock:1: invalid JSON: Expecting value" in warnings, result
+    assert pin_findings(result) == {
+        pinned("requirements.txt", 1, "websockets", "14.1", "explicit pin"),
+        refused("requirements.txt", 2, "six", NO_SOURCE),
+    }
 
 
 def test_uv_lock_entries_that_cannot_pin_are_refused(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ itself cannot be read.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import urllib.error
@@ -22,6 +21,8 @@ from typing import Any, Mapping, Union
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from codemods.config import toml_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,8 +86,7 @@ def _toml_lock(text: str, label: str) -> Known:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise SourceError(f"{label}:{line.group(1) if line else 1}: invalid TOML: {str(exc).split(' (at')[0]}") from None
+        raise SourceError(toml_error(label, text, exc)) from None
     packages = data.get("package", [])
     if not isinstance(packages, list):
         raise SourceError(f"{label}: no [[package]] entries")
