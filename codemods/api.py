@@ -71,8 +71,9 @@ def run_paths(
     }
     names = tuple(cls.NAME for cls in classes)
     planned = {name: plan.options for name, plan in plans.items()}
+    plugins = (options.plugins, str(options.config_path.parent) if options.config_path else "")
     jobs = [
-        (str(path), engine.Job(rel, project.modules[rel], names, planned, options.include_generated))
+        (str(path), engine.Job(rel, project.modules[rel], names, planned, options.include_generated), plugins)
         for path, rel in ((f, _relative(f, options.root)) for f in files)
         if any(cls.accepts(rel, planned[cls.NAME]) for cls in classes)
     ]
@@ -111,8 +112,12 @@ def _relative(path: Path, root: Path) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
-def _work(item: tuple[str, engine.Job]) -> FileResult:
-    path, job = item
+Work = tuple[str, engine.Job, tuple[tuple[str, ...], str]]  # (file, job, (plugin modules, their folder))
+
+
+def _work(item: Work) -> FileResult:
+    path, job, (plugins, search) = item
+    registry.load_plugins(plugins, search)  # a no-op unless this is a fresh worker process
     try:
         data = read_bytes(Path(path))
     except OSError as exc:
@@ -121,7 +126,7 @@ def _work(item: tuple[str, engine.Job]) -> FileResult:
 
 
 def _execute(
-    jobs: list[tuple[str, engine.Job]], workers: int, progress: Callable[[int, int], None] | None
+    jobs: list[Work], workers: int, progress: Callable[[int, int], None] | None
 ) -> Iterator[FileResult]:
     total = len(jobs)
     if workers <= 1 or total < POOL_THRESHOLD:

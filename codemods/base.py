@@ -171,6 +171,8 @@ class _CodemodMeta:
 
     NAME: ClassVar[str] = ""
     SUMMARY: ClassVar[str] = ""
+    # The subject of this codemod's commit on a cleanup branch (`apply --branch`).
+    COMMIT_SUBJECT: ClassVar[str] = ""
     DEFAULT: ClassVar[bool] = True  # on unless deselected
     TRIGGERS: ClassVar[tuple[str, ...]] = ()  # text prefilter: any of these, or no parse
     FILES: ClassVar[tuple[str, ...]] = ("*.py",)  # basename globs this codemod reads

@@ -104,16 +104,67 @@ def explain_command(name: str) -> None:
 @cli.command("diff")
 @run_options
 @click.option("--check", is_flag=True, help="Exit 1 when anything would change (for CI).")
-def diff_command(check: bool, **kwargs: Any) -> None:
+@click.option(
+    "--format", "patch_format", type=click.Choice(["unified", "patches"]), default="unified", show_default=True,
+    help="unified: one patch on stdout; patches: one `git format-patch` file per codemod in --output.",
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+    help="With --format patches: the folder to write the patch files to.",
+)
+@click.option("--base", metavar="REF", help="With --format patches: the commit the series starts from [HEAD].")
+def diff_command(check: bool, patch_format: str, output: Path | None, base: str | None, **kwargs: Any) -> None:
     """Preview every change as a unified diff on stdout; writes nothing."""
+    if patch_format == "patches":
+        if output is None:
+            raise UsageProblem("--format patches needs --output DIR (the folder for the patch files)")
+        if check or kwargs["as_json"]:
+            raise UsageProblem("--format patches does not go with --check or --json")
+        sys.exit(_run_series(kwargs, base=base, output=output))
+    if output is not None or base is not None:
+        raise UsageProblem(f"{'--output' if output is not None else '--base'} goes with --format patches")
     sys.exit(_run("diff", check=check, **kwargs))
 
 
 @cli.command("apply")
 @run_options
-def apply_command(**kwargs: Any) -> None:
-    """Write every change in place."""
-    sys.exit(_run("apply", check=False, **kwargs))
+@click.option(
+    "--branch", metavar="NAME",
+    help="Commit the changes on a new branch, one commit per codemod, built in a temporary worktree "
+    "(your working tree, index and current branch are not touched).",
+)
+@click.option("--base", metavar="REF", help="With --branch: the commit the branch starts from [HEAD].")
+@click.option(
+    "--pr-body", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+    help="With --branch: write the pull-request description to FILE [stdout].",
+)
+@click.option("--push", "push_remote", metavar="REMOTE", help="With --branch: push the branch to REMOTE.")
+@click.option(
+    "--verify", metavar="CMD",
+    help="With --branch: run CMD (your test command) after each commit; a commit whose tests fail is dropped.",
+)
+@click.option("--force", is_flag=True, help="With --branch: replace a branch of that name.")
+def apply_command(
+    branch: str | None,
+    base: str | None,
+    pr_body: Path | None,
+    push_remote: str | None,
+    verify: str | None,
+    force: bool,
+    **kwargs: Any,
+) -> None:
+    """Write every change in place, or (--branch) commit it on a cleanup branch."""
+    if branch is None:
+        given = (("--base", base), ("--pr-body", pr_body), ("--push", push_remote), ("--verify", verify), ("--force", force))
+        extra = [flag for flag, value in given if value]
+        if extra:
+            raise UsageProblem(f"{extra[0]} goes with --branch NAME")
+        sys.exit(_run("apply", check=False, **kwargs))
+    sys.exit(
+        _run_series(
+            kwargs, base=base, branch=branch, pr_body=pr_body, push_remote=push_remote, verify=verify, force=force
+        )
+    )
 
 
 def _run(
@@ -170,6 +221,87 @@ def _run(
     return code
 
 
+def _run_series(
+    kwargs: dict[str, Any],
+    *,
+    base: str | None,
+    output: Path | None = None,
+    branch: str | None = None,
+    pr_body: Path | None = None,
+    push_remote: str | None = None,
+    verify: str | None = None,
+    force: bool = False,
+) -> int:
+    """`apply --branch` and `diff --format patches`: one commit per codemod, built in a worktree."""
+    from codemods import pr_body as pr
+    from codemods import render, series, vcs
+    from codemods.files import write_atomic
+
+    paths = [Path(p) for p in (kwargs["paths"] or (Path("."),))]
+    options = build_options(
+        paths, kwargs["only"], kwargs["skip"], kwargs["exclude"], kwargs["jobs"], kwargs["config_file"],
+        kwargs["include_generated"],
+    )
+    options = with_checkout_environment(with_pin_overrides(options, kwargs["pins"], kwargs["python"], kwargs["latest"]))
+    show = (lambda step: click.echo(f"codemods: {step}...", err=True)) if sys.stderr.isatty() else None
+    try:
+        repo = vcs.open_repo(paths[0].resolve() if paths[0].is_dir() else paths[0].resolve().parent)
+        if branch is not None:
+            vcs.check_branch_name(repo, branch)
+            if vcs.branch_exists(repo, branch) and not force:
+                raise vcs.GitProblem(f"--branch {branch}: the branch exists already (pick another name, or --force to replace it)")
+        start = vcs.resolve_commit(repo, base or "HEAD")
+        who = vcs.identity(repo)
+        built = series.build(repo, start, paths, options, who, verify=verify, progress=show)
+        base_label = f"`{base}`" if base else (f"`{vcs.current_branch(repo)}`" if vcs.current_branch(repo) else "a detached HEAD")
+        body = pr.render(built, branch, base_label)
+        written: list[Path] = []
+        if built.landed:
+            if output is not None:
+                written = vcs.format_patches(repo, built.base, built.head, output)
+            if branch is not None:
+                vcs.create_branch(repo, branch, built.head, force)
+            if pr_body is not None:
+                write_atomic(pr_body, body.encode("utf-8"))
+        pushed = bool(built.landed and branch and push_remote)
+        if pushed:
+            vcs.push(repo, push_remote, branch, force)  # type: ignore[arg-type]
+    except (vcs.GitProblem, series.SeriesProblem) as exc:
+        raise UsageProblem(str(exc)) from None
+    if kwargs["as_json"]:
+        click.echo(render.series_json(built, branch, written, pushed), nl=False)
+    elif built.landed and branch is not None and pr_body is None:
+        click.echo(body, nl=False)
+    click.echo(render.series_text(built, branch, written, pr_body, push_remote if pushed else None,
+                                  vcs.current_branch(repo) if base is None else base, pr.title(built)), err=True, nl=False)
+    return EXIT_FAILED if any(step.failures for step in built.steps) else EXIT_OK
+
+
+def with_checkout_environment(options: Options) -> Options:
+    """Name the checkout's own .venv for pin-requirements: a worktree has no untracked folder."""
+    from codemods.analysis.version_sources import find_environment
+
+    current = _codemod_options(options, "pin-requirements")
+    found = find_environment(options.project_root)
+    if current.python is not None or found is None:
+        return options
+    return _with_codemod_options(options, "pin-requirements", python=str(found))
+
+
+def _codemod_options(options: Options, name: str) -> Any:
+    from codemods import registry
+
+    return options.codemod_config.get(name) or registry.get(name).OPTIONS()
+
+
+def _with_codemod_options(options: Options, name: str, **changes: Any) -> Options:
+    """``options`` with fields of one codemod's OPTIONS replaced (validated by its __post_init__)."""
+    import dataclasses
+
+    updated = dataclasses.replace(_codemod_options(options, name), **changes)
+    return dataclasses.replace(options, codemod_config={**options.codemod_config, name: updated})
+
+
 def build_options(
     paths: Sequence[Path],
     only: Sequence[str],
@@ -216,6 +348,7 @@ def build_options(
         jobs=jobs or os.cpu_count() or 1,
         include_generated=include_generated or settings.include_generated,
         config_path=config_path,
+        plugins=settings.plugins,
         codemod_config=settings.codemods,
     )
 
@@ -224,14 +357,9 @@ def with_pin_overrides(options: Options, pins: Sequence[str], python: Path | Non
     """Fold --pin/--python/--latest into the pin-requirements options (they win over the config)."""
     if not pins and python is None and not latest:
         return options
-    import dataclasses
-
-    from codemods import registry
     from codemods.base import OptionError
 
-    cls = registry.get("pin-requirements")
-    current = options.codemod_config.get(cls.NAME) or cls.OPTIONS()
-    merged = dict(current.pins)
+    merged = dict(_codemod_options(options, "pin-requirements").pins)
     for pin in pins:
         name, separator, version = pin.partition("==")
         if not separator or not name.strip() or not version.strip():
@@ -247,10 +375,9 @@ def with_pin_overrides(options: Options, pins: Sequence[str], python: Path | Non
     if latest:
         changes["latest"] = True
     try:
-        updated = dataclasses.replace(current, **changes)
+        return _with_codemod_options(options, "pin-requirements", **changes)
     except OptionError as exc:
         raise UsageProblem(f"--pin: {exc}") from None
-    return dataclasses.replace(options, codemod_config={**options.codemod_config, cls.NAME: updated})
 
 
 def _print_patch(data: bytes, color: str) -> None:

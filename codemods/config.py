@@ -20,7 +20,7 @@ else:  # pragma: no cover
 from codemods import registry
 from codemods.base import OptionError
 
-TOP_LEVEL_KEYS = ("exclude", "only", "skip", "include-generated")
+TOP_LEVEL_KEYS = ("exclude", "only", "skip", "include-generated", "plugins")
 
 
 class ConfigError(ValueError):
@@ -34,6 +34,7 @@ class Config:
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     include_generated: bool = False
+    plugins: tuple[str, ...] = ()  # the project's own codemod modules, importable from the config's folder
     codemods: dict[str, Any] = field(default_factory=dict)  # NAME -> OPTIONS instance
 
 
@@ -93,6 +94,15 @@ def load(path: Path | None) -> Config:
 
 
 def _validate(path: Path, text: str, table: dict[str, Any]) -> Config:
+    plugins = table.get("plugins", [])
+    if "plugins" in table:  # first: their codemods may have tables of their own below
+        where = f"{path}:{_line(text, 'plugins')}"
+        if not (isinstance(plugins, list) and all(isinstance(v, str) for v in plugins)):
+            raise ConfigError(f"{where}: plugins must be a list of module names (\"tools.codemods.my_rule\")")
+        try:
+            registry.load_plugins(plugins, str(path.parent))
+        except registry.PluginError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     known = registry.all_codemods()
     values: dict[str, Any] = {}
     codemods: dict[str, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 from codemods.base import Example, Unchanged
 
@@ -21,3 +22,13 @@ def explain(cls: type) -> str:
             lines.append(f"Example {number}, left unchanged:")
             lines.extend("    " + line for line in example.source.splitlines())
     return "\n".join(lines) + "\n"
+
+
+def sections(cls: type) -> dict[str, str]:
+    """The docstring's ``## Heading`` sections (What it does, Why, Safety), as markdown text."""
+    found: dict[str, str] = {}
+    parts = re.split(r"^## +(.+)$", inspect.cleandoc(cls.__doc__ or ""), flags=re.MULTILINE)
+    for heading, body in zip(parts[1::2], parts[2::2]):
+        paragraphs = re.split(r"\n\s*\n", body.strip())
+        found[heading.strip()] = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    return found

@@ -68,6 +68,7 @@ class Options:
     jobs: int = 1
     include_generated: bool = False
     config_path: Path | None = None
+    plugins: tuple[str, ...] = ()  # [tool.codemods] plugins, importable from the config's folder
     # Raw per-codemod tables from [tool.codemods.<name>], validated by the registry.
     codemod_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -23,23 +23,68 @@ class UnknownCodemod(ValueError):
     """A name given to --only/--skip or a config table names no codemod."""
 
 
-@lru_cache(maxsize=1)
-def all_codemods() -> dict[str, CodemodClass]:
-    """Every codemod class defined in codemods.transforms, keyed by NAME, in name order."""
-    from codemods.base import PythonCodemod, TextCodemod  # imports libcst: only when asked
+class PluginError(ValueError):
+    """A plugin module that cannot be imported or clashes with a codemod; one line."""
 
+
+# Codemods of the project's own, from `[tool.codemods] plugins`: module -> its classes.
+_plugins: dict[str, dict[str, CodemodClass]] = {}
+
+
+@lru_cache(maxsize=1)
+def _built_in() -> dict[str, CodemodClass]:
     found: dict[str, CodemodClass] = {}
     for info in pkgutil.iter_modules(transforms.__path__):
-        module = importlib.import_module(f"{transforms.__name__}.{info.name}")
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, (PythonCodemod, TextCodemod))
-                and value.__module__ == module.__name__
-                and value.NAME
-            ):
-                found[value.NAME] = value
+        found.update(_defined_in(importlib.import_module(f"{transforms.__name__}.{info.name}")))
+    return found
+
+
+def all_codemods() -> dict[str, CodemodClass]:
+    """Every codemod: those of codemods.transforms and of loaded plugins, keyed by NAME, in name order."""
+    found = dict(_built_in())
+    for classes in _plugins.values():
+        found.update(classes)
     return dict(sorted(found.items()))
+
+
+def load_plugins(modules: Iterable[str], search: str) -> None:
+    """Import the project's own codemod modules (``search`` is put on sys.path first).
+
+    Idempotent and cheap once loaded: worker processes call it for every job, so
+    a pool started with spawn or forkserver knows the same codemods as the parent.
+    """
+    import sys
+
+    for name in modules:
+        if name in _plugins:
+            continue
+        if search not in sys.path:
+            sys.path.insert(0, search)
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # whatever the project's module raises on import
+            raise PluginError(f"plugin {name!r} cannot be imported: {type(exc).__name__}: {exc}") from None
+        classes = _defined_in(module)
+        if not classes:
+            raise PluginError(f"plugin {name!r} defines no codemod (a PythonCodemod or TextCodemod subclass with a NAME)")
+        known = all_codemods()
+        for codemod in classes:
+            if codemod in known:
+                raise PluginError(f"plugin {name!r}: a codemod named {codemod!r} exists already")
+        _plugins[name] = classes
+
+
+def _defined_in(module: types.ModuleType) -> dict[str, CodemodClass]:
+    from codemods.base import PythonCodemod, TextCodemod  # imports libcst: only when asked
+
+    return {
+        value.NAME: value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, (PythonCodemod, TextCodemod))
+        and value.__module__ == module.__name__
+        and value.NAME
+    }
 
 
 def get(name: str) -> CodemodClass:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rich.text import Text
 
 from codemods import __version__, diffing
 from codemods.models import FileResult, Finding, Kind, Status, Summary
+
+if TYPE_CHECKING:
+    from codemods.series import Series, Step
 
 MAX_LISTED_FINDINGS = 40
 MAX_SKIPPED_PER_REASON = 10
@@ -47,12 +52,12 @@ def summary_text(
     """The short report on stderr after a run."""
     verb = "would change" if command == "diff" else "changed"
     lines = [
-        f"codemods {command}: {_count(summary.considered, 'file')} considered, {summary.parsed} parsed, "
+        f"codemods {command}: {plural(summary.considered, 'file')} considered, {summary.parsed} parsed, "
         f"{summary.changed} {verb}, {summary.created} created, {summary.skipped} skipped, "
-        f"{summary.errors} failed; {_count(summary.skipped_sites, 'site')} left alone; {summary.elapsed:.2f}s"
+        f"{summary.errors} failed; {plural(summary.skipped_sites, 'site')} left alone; {summary.elapsed:.2f}s"
     ]
     for name, count in sorted(summary.changes.items()):
-        lines.append(f"  {name}: {_count(count, 'change')}")
+        lines.append(f"  {name}: {plural(count, 'change')}")
     for name, notes in sorted(behaviour_changes.items()):
         for note in notes:
             lines.append(f"  behaviour change ({name}): {note}")
@@ -61,7 +66,8 @@ def summary_text(
     return "\n".join(lines) + "\n"
 
 
-def _count(number: int, noun: str) -> str:
+def plural(number: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
@@ -148,3 +154,84 @@ def json_document(
     text = json.dumps(document, indent=2, ensure_ascii=False)
     # Lone surrogates cannot be encoded to UTF-8 output: escape just those.
     return text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
+
+
+def series_text(
+    series: Series,
+    branch: str | None,
+    patches: Sequence[Path],
+    pr_body: Path | None,
+    pushed_to: str | None,
+    base_branch: str | None,
+    title: str,
+) -> str:
+    """The short report on stderr after `apply --branch` or `diff --format patches`."""
+    landed = series.landed
+    if branch is not None:
+        what = f"codemods apply --branch {branch}"
+        head = (f"{plural(len(landed), 'commit')} on {branch}" if landed else "nothing to commit; no branch created")
+    else:
+        what = "codemods diff --format patches"
+        head = f"{plural(len(patches), 'patch file')} written" if landed else "nothing to change; no patch written"
+    lines = [f"{what}: {head} (base {series.base[:12]})"]
+    lines += [f"  {step.codemod}: {_step_line(step)}" for step in series.steps]
+    for step in series.steps:
+        lines += [f"  behaviour change ({step.codemod}): {note}" for note in step.behaviour if step.commit]
+    if not landed:
+        return "\n".join(lines) + "\n"
+    if branch is None:
+        lines.append("patches:")
+        lines += [f"  {path}" for path in patches]
+        if patches:
+            lines.append(f"next: git am {shlex.quote(str(patches[0].parent))}/*.patch   (on a clean checkout of the base)")
+        return "\n".join(lines) + "\n"
+    lines.append(f"PR description: {pr_body if pr_body is not None else 'on stdout'}")
+    quoted = shlex.quote(branch or "")
+    steps = [] if pushed_to else [f"git push --set-upstream origin {quoted}"]
+    body = shlex.quote(str(pr_body)) if pr_body is not None else "pr.md   (save it with --pr-body pr.md)"
+    on = f" --base {shlex.quote(base_branch)}" if base_branch else ""
+    steps.append(f"gh pr create --head {quoted}{on} --title {shlex.quote(title)} --body-file {body}")
+    if pushed_to:
+        lines.append(f"pushed to {pushed_to}")
+    lines.append("next:")
+    lines += [f"  {line}" for line in steps]
+    return "\n".join(lines) + "\n"
+
+
+def _step_line(step: Step) -> str:
+    if step.dropped and step.verification is not None:
+        last = (step.verification.tail.strip().splitlines() or ["no output"])[-1].strip()
+        return f"dropped: `{step.verification.command}` failed after it ({last})"
+    if step.commit is None:
+        return "nothing to change" + (f" ({plural(len(step.failures), 'file')} failed)" if step.failures else "")
+    tested = "" if step.verification is None else ", tests pass"
+    left = f", {plural(len(step.left_alone), 'site')} left alone" if step.left_alone else ""
+    return f"{plural(step.changes, 'change')} in {plural(len(step.files), 'file')}: {step.commit[:12]}{tested}{left}"
+
+
+def series_json(series: Series, branch: str | None, patches: Sequence[Path], pushed: bool) -> str:
+    document = {
+        "tool": "codemods",
+        "version": __version__,
+        "branch": branch if series.landed else None,
+        "base": series.base,
+        "head": series.head,
+        "pushed": pushed,
+        "patches": [str(p) for p in patches],
+        "steps": [
+            {
+                "codemod": step.codemod,
+                "subject": step.subject,
+                "commit": step.commit,
+                "dropped": step.dropped,
+                "tests_passed": None if step.verification is None else step.verification.passed,
+                "verify_output": None if step.verification is None else step.verification.tail,
+                "files": [{"path": f.path, "changes": f.changes, "created": f.created} for f in step.files],
+                "behaviour_changes": list(step.behaviour),
+                "findings": [f.to_dict() for f in step.findings],
+                "failures": [{"path": p, "error": e} for p, e in step.failures],
+            }
+            for step in series.steps
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -93,6 +93,7 @@ class PinRequirements(TextCodemod):
 
     NAME = NAME
     SUMMARY = "websockets -> websockets==14.1 in requirements files"
+    COMMIT_SUBJECT = "build: pin unpinned requirements"
     FILES = ("*.txt", "pyproject.toml")
     OPTIONS = PinOptions
     EXAMPLES = EXAMPLES

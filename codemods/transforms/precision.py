@@ -93,6 +93,7 @@ class Precision(PythonCodemod):
 
     NAME = "precision"
     SUMMARY = "hand-written step-size rounding -> adjust_to_step_size(value, step, rounding=...)"
+    COMMIT_SUBJECT = "refactor: round to exchange step sizes with adjust_to_step_size()"
     TRIGGERS = TRIGGERS
     OPTIONS = PrecisionOptions
     EXAMPLES = EXAMPLES

@@ -77,6 +77,7 @@ class Retry(PythonCodemod):
 
     NAME = "retry"
     SUMMARY = "hand-written retry loops -> retry_with_backoff(...)"
+    COMMIT_SUBJECT = "refactor: use retry_with_backoff() for hand-written retry loops"
     DEFAULT = True
     TRIGGERS = ("sleep",)
     OPTIONS = RetryOptions

@@ -78,6 +78,7 @@ class Timestamp(PythonCodemod):
 
     NAME = "timestamp"
     SUMMARY = "int(time.time() * 1000) and friends -> get_timestamp()"
+    COMMIT_SUBJECT = "refactor: use get_timestamp() for epoch milliseconds"
     DESCRIPTION = SUMMARY
     TRIGGERS = ("time", "timestamp(")
     OPTIONS = TimestampOptions
