@@ -74,11 +74,22 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
+def _load_project_plugins() -> None:
+    """The project's own codemods (`plugins` in the configuration found from here), for list and explain."""
+    from codemods import config
+
+    try:
+        config.load(config.find(Path.cwd()))
+    except config.ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
 @cli.command("list")
 def list_command() -> None:
     """List every codemod, its summary and whether it runs by default."""
     from codemods import registry
 
+    _load_project_plugins()
     codemods = registry.all_codemods()
     width = max((len(name) for name in codemods), default=4)
     for name, cls in codemods.items():
@@ -92,6 +103,7 @@ def explain_command(name: str) -> None:
     """Show what a codemod does, why, how safe it is, and its examples."""
     from codemods import registry
 
+    _load_project_plugins()
     try:
         cls = registry.get(name)
     except registry.UnknownCodemod as exc:
@@ -432,10 +444,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("codemods: aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("codemods: interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from codemods import docs, registry
+from codemods.models import Kind
 from codemods.render import plural
 from codemods.series import Series, Step
 
@@ -67,8 +68,9 @@ def _table(series: Series) -> list[str]:
 
 
 def _section(step: Step) -> list[str]:
-    lines = [f"## `{step.codemod}`: {step.subject.split(': ', 1)[-1]}", ""]
-    text = docs.sections(registry.get(step.codemod))
+    cls = registry.get(step.codemod)
+    lines = [f"## `{step.codemod}`: {step.subject.split(': ', 1)[-1]}", "", f"_{cls.SUMMARY}_", ""]
+    text = docs.sections(cls)
     for heading in ("What it does", "Why", "Safety"):
         if text.get(heading):
             lines += [f"**{heading}.** {text[heading]}", ""]
@@ -78,9 +80,11 @@ def _section(step: Step) -> list[str]:
             what = "created" if change.created else plural(change.changes, "change")
             lines.append(f"- `{change.path}`: {what}")
         lines.append("")
-    if step.behaviour:
+    sites = [f for f in step.findings if f.kind is Kind.BEHAVIOUR]
+    if step.behaviour or sites:
         lines.append("**Behaviour changes, on purpose** (a reviewer should agree with each):")
         lines += [f"- {note}" for note in step.behaviour]
+        lines += [f"- `{finding.location()}`: {finding.message}" for finding in sites]
         lines.append("")
     left = step.left_alone
     if left:

@@ -9,7 +9,10 @@ into the worktree.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,9 +131,7 @@ def build(
         for target, path in zip(targets, paths):
             if not target.exists():
                 raise SeriesProblem(f"{path}: not in {base[:12]} (the branch is built from committed files; commit it first)")
-        where = root / _inside(top, (cwd or Path.cwd()).resolve())
-        if not where.is_dir():
-            where = root
+        where = _mapped(top, root, cwd or Path.cwd())
         if verify is not None:
             if progress:
                 progress("verifying the base")
@@ -153,12 +154,21 @@ def build(
 
 def run_verify(command: str, cwd: Path) -> Verification:
     """The project's own test command, through the shell, in the worktree."""
-    done = subprocess.run(
+    # A session of its own, so an interrupt can stop the whole command (the shell
+    # and the test runner under it), not only the shell.
+    process = subprocess.Popen(
         command, shell=True, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, check=False,
+        stderr=subprocess.STDOUT, start_new_session=True,
     )
-    output = done.stdout.decode("utf-8", "replace").rstrip("\n").splitlines()
-    return Verification(command, done.returncode == 0, "\n".join(output[-OUTPUT_TAIL_LINES:]))
+    try:
+        data, _ = process.communicate()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+    output = data.decode("utf-8", "replace").rstrip("\n").splitlines()
+    return Verification(command, process.returncode == 0, "\n".join(output[-OUTPUT_TAIL_LINES:]))
 
 
 def _step(
@@ -202,6 +212,15 @@ def _step(
         return dataclasses.replace(step, commit=sha, verification=verification), sha
     vcs.reset(tree, head)  # the commit is dropped; the next codemod starts without it
     return dataclasses.replace(step, verification=verification), head
+
+
+def _mapped(top: Path, root: Path, folder: Path) -> Path:
+    """``folder`` of the checkout as the same folder of the worktree (its top when there is none)."""
+    try:
+        mapped = root / folder.resolve().relative_to(top)
+    except ValueError:
+        return root
+    return mapped if mapped.is_dir() else root
 
 
 def _inside(top: Path, path: Path) -> Path:
