@@ -202,10 +202,12 @@ def _step_line(step: Step) -> str:
     if step.dropped and step.verification is not None:
         last = (step.verification.tail.strip().splitlines() or ["no output"])[-1].strip()
         return f"dropped: `{step.verification.command}` failed after it ({last})"
-    if step.commit is None:
-        return "nothing to change" + (f" ({plural(len(step.failures), 'file')} failed)" if step.failures else "")
-    tested = "" if step.verification is None else ", tests pass"
     left = f", {plural(len(step.left_alone), 'site')} left alone" if step.left_alone else ""
+    if step.commit is None:
+        failed = f", {plural(len(step.failures), 'file')} failed" if step.failures else ""
+        why = f" (`codemods diff --only {step.codemod}` says why)" if left or failed else ""
+        return f"nothing to change{left}{failed}{why}"
+    tested = "" if step.verification is None else ", tests pass"
     return f"{plural(step.changes, 'change')} in {plural(len(step.files), 'file')}: {step.commit[:12]}{tested}{left}"
 
 
