@@ -367,6 +367,18 @@ def test_checkout_environment_is_used_without_python_option(tmp_path: Path, venv
     assert pin_findings(result) == env_findings(venv, folder)
 
 
+def test_cleanup_branch_pins_from_the_checkouts_environment(tmp_path: Path, venv: Venv) -> None:
+    # The branch is built in a worktree, which has no untracked .venv: the checkout's is used.
+    root = repo(tmp_path / "app", {"requirements.txt": "websockets\n", ".gitignore": ".venv\n"})
+    commit_all(root)
+    (root / ".venv").symlink_to(venv.root, target_is_directory=True)
+    result = run_cli(*APPLY, "--branch", "pins", "--pr-body", tmp_path / "pr.md", cwd=root)
+    assert_ok(result)
+    assert git(root, "show", "pins:requirements.txt") == "websockets==14.1\n"
+    assert (root / "requirements.txt").read_bytes() == b"websockets\n"  # the checkout itself is untouched
+    assert "- `requirements.txt`: 1 change\n" in (tmp_path / "pr.md").read_text()
+
+
 def test_without_any_source_nothing_is_pinned(tmp_path: Path) -> None:
     root = repo(tmp_path / "app", {"requirements.txt": "websockets\nsix==1.16.0\n"})
     result = run_cli(*APPLY, cwd=root)
