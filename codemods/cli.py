@@ -262,6 +262,11 @@ def _run_series(
             vcs.check_branch_name(repo, branch)
             if vcs.branch_exists(repo, branch) and not force:
                 raise vcs.GitProblem(f"--branch {branch}: the branch exists already (pick another name, or --force to replace it)")
+            standing = vcs.checked_out_at(repo, branch)
+            if standing is not None:
+                raise vcs.GitProblem(
+                    f"--branch {branch}: checked out in {standing}, so it cannot be replaced (pick another name)"
+                )
         start = vcs.resolve_commit(repo, base or "HEAD")
         who = vcs.identity(repo)
         built = series.build(repo, start, paths, options, who, verify=verify, progress=show)
@@ -277,7 +282,10 @@ def _run_series(
                 write_atomic(pr_body, body.encode("utf-8"))
         pushed = bool(built.landed and branch and push_remote)
         if pushed:
-            vcs.push(repo, push_remote, branch, force)  # type: ignore[arg-type]
+            try:
+                vcs.push(repo, push_remote, branch, force)  # type: ignore[arg-type]
+            except vcs.GitProblem as exc:
+                raise vcs.GitProblem(f"{exc} (the branch {branch} is made; push it yourself once the remote is right)") from None
     except (vcs.GitProblem, series.SeriesProblem) as exc:
         raise UsageProblem(str(exc)) from None
     if kwargs["as_json"]:

@@ -59,13 +59,26 @@ def top_level(repo: git.Repo) -> Path:
 
 
 def identity(repo: git.Repo) -> Identity:
-    """The user's identity from the environment or git config; never guessed from the host name."""
-    reader = repo.config_reader()
+    """The user's identity as git itself would read it, but never guessed from the host name.
+
+    Asked of the git binary (`git config --get`), not of a config parser, so that
+    GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM, GIT_CONFIG_COUNT and includes count
+    exactly as they do for the user's own commits. The order is git's: the
+    GIT_<ROLE>_* variables, then <role>.name/email, then user.name/email, then
+    EMAIL for the address.
+    """
+
+    def config(key: str) -> str:
+        try:
+            return repo.git.config("--get", key).strip()
+        except git.exc.GitCommandError:  # exit 1: not set anywhere
+            return ""
 
     def pick(role: str, field: str) -> str:
         value = os.environ.get(f"GIT_{role}_{field.upper()}", "").strip()
-        if not value:
-            value = str(reader.get_value("user", field, "")).strip()
+        value = value or config(f"{role.lower()}.{field}") or config(f"user.{field}")
+        if not value and field == "email":
+            value = os.environ.get("EMAIL", "").strip()
         if not value:
             raise GitProblem(
                 f"no git identity: user.{field} is not set (run `git config --global user.{field} ...`, "
@@ -96,6 +109,22 @@ def check_branch_name(repo: git.Repo, name: str) -> None:
         repo.git.check_ref_format("--branch", name)
     except git.exc.GitCommandError:
         raise GitProblem(f"--branch {name}: not a valid branch name") from None
+
+
+def checked_out_at(repo: git.Repo, name: str) -> Path | None:
+    """The worktree (the main checkout included) that has branch ``name`` checked out, if any.
+
+    Asked before any work so that `--force` on the branch someone is standing on
+    is refused at once, not after every codemod has run.
+    """
+    listed = repo.git.worktree("list", "--porcelain")
+    path = None
+    for line in listed.splitlines():
+        if line.startswith("worktree "):
+            path = Path(line.removeprefix("worktree "))
+        elif line == f"branch refs/heads/{name}":
+            return path
+    return None
 
 
 @contextlib.contextmanager
@@ -158,6 +187,9 @@ def push(repo: git.Repo, remote: str, name: str, force: bool) -> None:
 
 def format_patches(repo: git.Repo, base: str, head: str, output: Path) -> list[Path]:
     """``git format-patch`` of base..head into ``output``: one numbered file per commit."""
+    # gitpython runs git at the top of the checkout: a relative folder must be
+    # made absolute here, against the folder the user typed it in.
+    output = output.absolute()
     output.mkdir(parents=True, exist_ok=True)
     listed = repo.git.format_patch("--no-signature", "-o", str(output), f"{base}..{head}")
     return [Path(line) for line in listed.splitlines() if line.strip()]
@@ -172,10 +204,19 @@ def current_branch(repo: git.Repo) -> str | None:
 
 
 def _git_error(exc: git.exc.GitCommandError) -> str:
-    text = exc.stderr.strip() if isinstance(exc.stderr, str) else str(exc)
-    lines = [line.strip().removeprefix("stderr: ").strip("'").strip() for line in text.splitlines() if line.strip()]
-    lines = [line.removeprefix("fatal: ").removeprefix("error: ") for line in lines]
-    return lines[-1] if lines else "git failed"
+    """The line of git's stderr that says why: its first fatal/error line, else its first line.
+
+    gitpython wraps stderr as ``\n  stderr: '...'``; git's reason comes first and
+    its advice ("Please make sure you have the correct access rights") after.
+    """
+    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
+    text = text.strip()
+    if text.startswith("stderr: '") and text.endswith("'"):
+        text = text[len("stderr: '"):-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith(("fatal: ", "error: "))]
+    chosen = (reasons or lines or ["git failed"])[0]
+    return chosen.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def _interrupt_on(signals: Sequence[signal.Signals]) -> dict[signal.Signals, Any]:

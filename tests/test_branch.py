@@ -687,13 +687,6 @@ def test_push_to_a_bare_remote(bot_origin: Path, tmp_path: Path) -> None:
     assert snapshot_stat(repo) == files and worktrees(repo) == [str(repo)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vcs._git_error keeps only the last line of git's stderr: a push to an unknown remote is reported as "
-    "'codemods: error: --push nowhere: and the repository exists.' (the tail of git's 'Please make sure you have "
-    "the correct access rights / and the repository exists.') instead of git's reason \"'nowhere' does not appear "
-    "to be a git repository\"",
-)
 def test_push_to_an_unknown_remote_says_why(bot_origin: Path, tmp_path: Path) -> None:
     repo = clone(bot_origin, tmp_path / "repo")
     result = run_cli("apply", "--branch", "cleanup/pushed", "--only", "pin-requirements", "--push", "nowhere", cwd=repo)
@@ -751,12 +744,6 @@ def test_no_git_identity(bot_origin: Path, tmp_path: Path, missing: str) -> None
     assert git_state(repo) == state and snapshot_stat(repo) == files
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vcs.identity reads user.name/user.email with gitpython's config_reader, which reads ~/.gitconfig "
-    "and /etc/gitconfig but ignores GIT_CONFIG_GLOBAL (and GIT_CONFIG_NOSYSTEM, GIT_CONFIG_COUNT/KEY/VALUE): "
-    "an identity git itself uses (`git var GIT_AUTHOR_IDENT` prints it) is reported as 'user.name is not set'",
-)
 def test_identity_from_the_global_config_git_uses(bot_origin: Path, tmp_path: Path) -> None:
     repo = clone(bot_origin, tmp_path / "repo")
     config = write_tree(tmp_path, {"gitconfig": "[user]\n\tname = Global File\n\temail = global@example.invalid\n"})
@@ -878,12 +865,6 @@ def test_not_a_git_checkout(tmp_path: Path) -> None:
     assert not (tmp_path / "patches").exists() or not any((tmp_path / "patches").iterdir())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vcs.format_patches hands a relative --output to `git format-patch`, which gitpython runs at the top "
-    "of the checkout: run from a subfolder, the patches land in <top>/DIR while the tool creates ./DIR (left "
-    "empty) and lists paths that do not exist from the user's folder",
-)
 def test_patches_output_is_relative_to_the_current_folder(bot_origin: Path, tmp_path: Path) -> None:
     repo = clone(bot_origin, tmp_path / "repo")
     result = run_cli("diff", "--format", "patches", "--output", "out", "--only", "timestamp", cwd=repo / "src")
