@@ -38,6 +38,7 @@ def cli() -> None:
     """Cleanup codemods for Python checkouts, shown as git-reviewable diffs.
 
     \b
+    codemods scan [PATH...]       the cleanup report: what to fix, where, and which codemod does it
     codemods list                 the codemods and what they do
     codemods diff [PATH...]       preview every change as a patch (writes nothing)
     codemods apply [PATH...]      write the changes in place
@@ -99,7 +100,8 @@ def list_command() -> None:
 
 @cli.command("explain")
 @click.argument("name")
-def explain_command(name: str) -> None:
+@click.option("--all", "show_all", is_flag=True, help="Show every example, not only the first three.")
+def explain_command(name: str, show_all: bool) -> None:
     """Show what a codemod does, why, how safe it is, and its examples."""
     from codemods import registry
 
@@ -110,7 +112,68 @@ def explain_command(name: str) -> None:
         raise UsageProblem(str(exc)) from None
     from codemods.docs import explain
 
-    click.echo(explain(cls))
+    click.echo(explain(cls, None if show_all else 3), nl=False)
+
+
+@cli.command("scan")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "report_format", type=click.Choice(["text", "markdown", "json", "sarif"]), default="text",
+    show_default=True, help="text: tables for a terminal; markdown: the cleanup report; json; sarif: code scanning.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE", help="Write the report here.")
+@click.option(
+    "--fail-on", type=click.Choice(["high", "medium", "low"]), default=None,
+    help="Exit 1 when a finding of this priority or higher exists (for CI).",
+)
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out matching files (repeatable).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [CPU count].")
+@click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour the text report.",
+)
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="pyproject.toml to read.")
+@click.option("--include-generated", is_flag=True, help="Also scan files marked @generated.")
+def scan_command(
+    paths: tuple[Path, ...], report_format: str, output: Path | None, fail_on: str | None, exclude: tuple[str, ...],
+    jobs: int | None, color: str, config_file: Path | None, include_generated: bool,
+) -> None:
+    """Write the cleanup report: what is there to clean up, where, how urgent, and which codemod fixes it."""
+    from codemods import scan_formats
+    from codemods.files import write_atomic
+    from codemods.findings import Priority
+    from codemods.scan import scan
+
+    targets = [Path(p) for p in (paths or (Path("."),))]
+    options = with_checkout_environment(build_options(targets, (), (), exclude, jobs, config_file, include_generated))
+    show = (lambda step: click.echo(f"codemods: {step}...", err=True)) if sys.stderr.isatty() else None
+    report = scan(targets, options, progress=show)
+    if report_format == "text":
+        use_color = output is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
+        rendered = scan_formats.text(report, use_color)
+    else:
+        rendered = {"markdown": scan_formats.markdown, "json": scan_formats.json_text, "sarif": scan_formats.sarif}[
+            report_format
+        ](report)
+    if output is not None:
+        try:
+            write_atomic(output, rendered.encode("utf-8"))
+        except OSError as exc:
+            raise UsageProblem(f"{output}: cannot write the report: {exc.strerror or exc}") from None
+        click.echo(f"codemods: report written to {output}", err=True)
+    else:
+        click.echo(rendered, nl=False)
+    worst = report.worst()
+    code = EXIT_OK
+    if fail_on is not None and worst is not None and worst.rank >= Priority(fail_on).rank:
+        click.echo(f"codemods: findings of priority {worst.value} (--fail-on {fail_on})", err=True)
+        code = EXIT_CHANGES
+    if report.failures:
+        from codemods import render
+
+        click.echo(render.failures_text(report.failures), err=True, nl=False)
+        code = EXIT_FAILED
+    sys.exit(code)
 
 
 @cli.command("diff")

@@ -8,10 +8,12 @@ import re
 from codemods.base import Example, Unchanged
 
 
-def explain(cls: type) -> str:
+def explain(cls: type, examples: int | None = 3) -> str:
+    """The docstring's sections and the first ``examples`` examples (all when None)."""
     lines = [f"{cls.NAME}: {cls.SUMMARY}", f"default: {'on' if cls.DEFAULT else 'off'}", ""]
     lines.append(inspect.cleandoc(cls.__doc__ or "").replace("## ", ""))
-    for number, example in enumerate(cls.EXAMPLES, 1):
+    shown = cls.EXAMPLES if examples is None else cls.EXAMPLES[:examples]
+    for number, example in enumerate(shown, 1):
         lines.append("")
         if isinstance(example, Example):
             lines.append(f"Example {number} ({example.path}), before:")
@@ -21,6 +23,9 @@ def explain(cls: type) -> str:
         elif isinstance(example, Unchanged):
             lines.append(f"Example {number}, left unchanged:")
             lines.extend("    " + line for line in example.source.splitlines())
+    hidden = len(cls.EXAMPLES) - len(shown)
+    if hidden:
+        lines.extend(["", f"... {hidden} more example{'s' if hidden != 1 else ''}: codemods explain {cls.NAME} --all"])
     return "\n".join(lines) + "\n"
 
 

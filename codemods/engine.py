@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper
 
 from codemods.base import SOURCE_KEY, FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
 from codemods.files import DecodeError, decode
-from codemods.line_map import LineMap
+from codemods.line_map import LineMap, changed_ranges, merge_closest
 from codemods.models import FileResult, Finding, Kind, Status
 
 SKIP_FILE = re.compile(r"^[ \t]*#[ \t]*codemods:[ \t]*skip-file\b", re.MULTILINE)
@@ -76,6 +76,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
     changes: dict[str, int] = {}
     findings: list[Finding] = []
     errors: list[str] = []
+    sites: list[tuple[str, int, int]] = []
     python = [cls for cls in wanted if issubclass(cls, PythonCodemod)]
     parsed = False
     if python:
@@ -84,10 +85,10 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
         except cst.ParserSyntaxError as exc:
             return FileResult(job.path, Status.ERROR, before=data, error=_syntax_error(text, exc))
         parsed = True
-        text = _run_python(tree, text, python, job, info, changes, findings, errors)
+        text = _run_python(tree, text, python, job, info, changes, findings, errors, sites)
     for cls in wanted:
         if issubclass(cls, TextCodemod):
-            text = _run_text(cls, text, job, info, changes, findings, errors)
+            text = _run_text(cls, text, job, info, changes, findings, errors, sites)
 
     after = source.encode(text)
     if errors:
@@ -104,6 +105,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
         findings=tuple(findings),
         error="; ".join(errors) or None,
         parsed=parsed,
+        sites=tuple(sites) if after != data else (),
     )
 
 
@@ -116,6 +118,7 @@ def _run_python(
     changes: dict[str, int],
     findings: list[Finding],
     errors: list[str],
+    sites: list[tuple[str, int, int]],
 ) -> str:
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # fresh parse: nothing shared
     lines: LineMap | None = None  # set once a codemod changed the text: later positions are of that text
@@ -152,6 +155,9 @@ def _run_python(
             errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
             continue
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
+        original = lines.original if lines is not None else (lambda line: line)
+        ranges = merge_closest(changed_ranges(text, new_text), codemod.changes)
+        sites.extend((cls.NAME, original(a), original(b)) for a, b in ranges)
         if len(classes) > 1:
             lines = (lines or LineMap.identity(text)).then(text, new_text)
         text = new_text
@@ -167,6 +173,7 @@ def _run_text(
     changes: dict[str, int],
     findings: list[Finding],
     errors: list[str],
+    sites: list[tuple[str, int, int]],
 ) -> str:
     codemod = cls(job.options.get(cls.NAME), info)
     try:
@@ -180,6 +187,7 @@ def _run_text(
     findings.extend(codemod.findings)
     if new_text != text:
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
+        sites.extend((cls.NAME, a, b) for a, b in merge_closest(changed_ranges(text, new_text), codemod.changes))
     return new_text
 
 

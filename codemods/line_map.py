@@ -9,7 +9,13 @@ carries the current text's lines back to the original ones.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+
+# A line a codemod may add or drop around its real edit: an import, or blank.
+_IMPORT_OR_BLANK = re.compile(
+    r"^\s*(?:(?:from\s+\S+\s+)?import\b.*|\w+(?:\s+as\s+\w+)?\s*,|\)|#.*)?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -52,3 +58,40 @@ class LineMap:
         if not lines:
             return lines
         return frozenset(i + 1 for i, (line, same) in enumerate(zip(self.origin, self.kept)) if same and line in lines)
+
+
+def changed_ranges(before: str, after: str) -> list[tuple[int, int]]:
+    """The (first, last) lines of ``before`` that an edit to ``after`` touched, one per hunk.
+
+    Hunks that only add or drop imports and blank lines are left out: they are
+    the bookkeeping of a rewrite (an import of the helper, an import no longer
+    used), not a site of it. A pure insertion counts at the line it precedes.
+    """
+    old, new = before.split("\n"), after.split("\n")
+    ranges: list[tuple[int, int]] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        code = [i for i in range(i1, i2) if not _IMPORT_OR_BLANK.match(old[i])]
+        if not code and all(_IMPORT_OR_BLANK.match(line) for line in new[j1:j2]):
+            continue
+        if code:
+            ranges.append((code[0] + 1, code[-1] + 1))
+        else:  # only code added: it stands where the hunk starts
+            first = min(i1 + 1, len(old))
+            ranges.append((first, first))
+    return ranges
+
+
+def merge_closest(ranges: list[tuple[int, int]], count: int) -> list[tuple[int, int]]:
+    """Join neighbouring ranges, closest first, until at most ``count`` remain.
+
+    A codemod that rewrote one loop may leave three hunks (unchanged lines in
+    between); its own count of sites says how many there really are.
+    """
+    merged = sorted(ranges)
+    while len(merged) > max(count, 1):
+        gap, at = min((merged[i + 1][0] - merged[i][1], i) for i in range(len(merged) - 1))
+        merged[at : at + 2] = [(merged[at][0], max(merged[at][1], merged[at + 1][1]))]
+    return merged

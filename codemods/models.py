@@ -85,6 +85,8 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     error: str | None = None  # `line: reason` or `reason` when status is ERROR or SKIPPED
     parsed: bool = False
+    # (codemod, first line, last line) of each rewritten site, in the original's lines (for `scan`).
+    sites: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def modified(self) -> bool:

@@ -158,6 +158,12 @@ def find_duplicates(
             if body_pattern is not None and not body_pattern.search("\n".join(lines[ref.start - 1 : ref.end])):
                 continue
             found.append((ref, tokens))
+    return pair_up(found, threshold)
+
+
+def pair_up(found: Iterable[tuple[FunctionRef, list[str]]], threshold: float = DEFAULT_THRESHOLD) -> list[DuplicatePair]:
+    """Pairs among already fingerprinted functions (what `functions_in` yields) at least ``threshold`` similar."""
+    found = list(found)
     # Sorting by size lets each function stop comparing once the others are too
     # big to reach the threshold: ratio <= 2 * min / (len_a + len_b).
     found.sort(key=lambda item: item[0].size)
