@@ -45,6 +45,9 @@ PRIORITY = {
     "logging": Priority.LOW,
 }
 
+# A site a codemod found and left alone: a warning is a likely bug (naive utcnow()), a skip a shape it cannot prove.
+REFUSALS = {Kind.WARNING: Priority.MEDIUM, Kind.SKIPPED: Priority.LOW}
+
 
 @dataclass
 class FileScan:
@@ -85,7 +88,7 @@ def scan(paths: Sequence[Path], options: Options, progress: Callable[[str], None
             failures.append((result.path, result.error))
 
     tell("looking for duplicates")
-    findings.extend(duplicate_findings(functions))
+    findings.extend(duplicate_findings(functions, run.results))
     findings.extend(redundant_findings(options.root, sorted(relative.values()), options.project_root))
 
     order = {name: i for i, name in enumerate(PRIORITY)}
@@ -123,10 +126,10 @@ def codemod_findings(results: Sequence[FileResult]) -> Iterator[ScanFinding]:
             )
         for finding in result.findings:
             category = CODEMOD_CATEGORY.get(finding.codemod)
-            if category is None or finding.kind is not Kind.SKIPPED:
+            if category is None or finding.kind not in REFUSALS:
                 continue
             yield ScanFinding(
-                category, result.path, finding.line, finding.line, finding.message, Priority.LOW, None,
+                category, result.path, finding.line, finding.line, finding.message, REFUSALS[finding.kind], None,
                 {"codemod": finding.codemod, "refused": True},
             )
 
@@ -205,18 +208,31 @@ def _logging(module: Any, result: FileScan) -> None:
             ))
 
 
-def duplicate_findings(functions: Sequence[Any]) -> list[ScanFinding]:
-    """One finding per near-duplicate pair, on the later function, naming the earlier."""
+def duplicate_findings(functions: Sequence[Any], results: Sequence[FileResult] = ()) -> list[ScanFinding]:
+    """One finding per near-duplicate pair, on the later function, naming the earlier.
+
+    When one codemod rewrites inside both functions (precision does for
+    `_round_quantity`/`_round_price`), the pair is fixable by it.
+    """
     from codemods.analysis.duplicates import DEFAULT_MIN_TOKENS, DEFAULT_THRESHOLD, pair_up
+
+    sites: dict[str, list[tuple[str, int, int]]] = {}
+    for result in results:
+        if result.sites:
+            sites[result.path] = list(result.sites)
+
+    def rewriters(ref: Any) -> set[str]:
+        return {name for name, first, last in sites.get(ref.path, ()) if ref.start <= first and last <= ref.end}
 
     found = []
     sized = [(ref, tokens) for ref, tokens in functions if ref.size >= DEFAULT_MIN_TOKENS]
     for pair in pair_up(sized, DEFAULT_THRESHOLD):
         first, second = pair.first, pair.second
+        fix = min(rewriters(first) & rewriters(second), default=None)
         found.append(ScanFinding(
             "duplicate-function", second.path, second.start, second.end,
             f"`{second.name}` is {pair.score:.0%} the same as `{first.name}` ({first.location()})",
-            PRIORITY["duplicate-function"], None,
+            PRIORITY["duplicate-function"], fix,
             {"similarity": pair.score, "other": first.location(), "function": second.name, "other_function": first.name},
         ))
     return found
