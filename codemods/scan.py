@@ -109,27 +109,31 @@ def codemod_findings(results: Sequence[FileResult]) -> Iterator[ScanFinding]:
     from codemods import registry
 
     for result in results:
-        behaviour = {}
-        for finding in result.findings:
-            if finding.kind is Kind.BEHAVIOUR:
-                behaviour.setdefault((finding.codemod, finding.line), []).append(finding.message)
+        def said(kind: Kind, name: str, first: int, last: int) -> list[str]:
+            return [
+                f.message for f in result.findings if f.kind is kind and f.codemod == name and first <= f.line <= last
+            ]
+
         for name, first, last in result.sites:
             category = CODEMOD_CATEGORY.get(name)
             if category is None:
                 continue
-            notes = [m for (codemod, line), ms in behaviour.items() if codemod == name and first <= line <= last for m in ms]
             details: dict[str, Any] = {"codemod": name}
-            if notes:
-                details["behaviour_change"] = notes
-            yield ScanFinding(
-                category, result.path, first, last, registry.get(name).SUMMARY, PRIORITY[category], name, details
-            )
+            behaviour = said(Kind.BEHAVIOUR, name, first, last)
+            if behaviour:
+                details["behaviour_change"] = behaviour
+            # The codemod's own note on the line ("websockets pinned to 14.1 (from uv.lock)")
+            # says more than its summary.
+            message = "; ".join(said(Kind.NOTE, name, first, last)) or registry.get(name).SUMMARY
+            yield ScanFinding(category, result.path, first, last, message, PRIORITY[category], name, details)
         for finding in result.findings:
             category = CODEMOD_CATEGORY.get(finding.codemod)
             if category is None or finding.kind not in REFUSALS:
                 continue
+            # A requirement left unpinned is as unpinned as one the codemod would pin.
+            priority = PRIORITY[category] if category == "unpinned-requirement" else REFUSALS[finding.kind]
             yield ScanFinding(
-                category, result.path, finding.line, finding.line, finding.message, REFUSALS[finding.kind], None,
+                category, result.path, finding.line, finding.line, finding.message, priority, None,
                 {"codemod": finding.codemod, "refused": True},
             )
 
@@ -146,9 +150,14 @@ def scan_file(item: tuple[str, str, bool]) -> FileScan:
 
 
 def _scan_file(path: Path, result: FileScan, include_generated: bool) -> None:
+    import ast
+    import warnings
+
     from codemods import engine
     from codemods.analysis.commented_code import find_commented_code
-    from codemods.analysis.duplicates import functions_in
+    from codemods.analysis.duplicates import functions_of
+    from codemods.analysis.logging_calls import find_log_calls
+    from codemods.analysis.unused_imports import may_have_unused_imports
     from codemods.files import DecodeError, decode, read_bytes
 
     try:
@@ -167,17 +176,30 @@ def _scan_file(path: Path, result: FileScan, include_generated: bool) -> None:
             f"{count} line{'s' if count != 1 else ''} of commented-out code", PRIORITY["commented-code"],
             "remove-commented-code",
         ))
-    result.functions = list(functions_in(rel, text))
-
-    import libcst as cst
-
+    # The standard library's tree serves every analysis but one: it is an order
+    # of magnitude cheaper than libcst's, which only unused imports need, and
+    # only where a name an import binds is not plainly read.
     try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        result.error = engine._syntax_error(text, exc)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except SyntaxError as exc:
+        result.error = f"{exc.lineno or 0}: syntax error: {exc.msg}"
         return
-    _imports(module, result)
-    _logging(module, result)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        result.error = f"0: cannot parse: {exc}"
+        return
+    result.functions = list(functions_of(rel, tree))
+    _logging(find_log_calls(tree), result)
+    if may_have_unused_imports(tree):
+        import libcst as cst
+
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            result.error = engine._syntax_error(text, exc)
+            return
+        _imports(module, result)
 
 
 def _imports(module: Any, result: FileScan) -> None:
@@ -195,10 +217,8 @@ def _imports(module: Any, result: FileScan) -> None:
         ))
 
 
-def _logging(module: Any, result: FileScan) -> None:
-    from codemods.analysis.logging_calls import find_log_calls
-
-    for call in find_log_calls(module):
+def _logging(calls: Sequence[Any], result: FileScan) -> None:
+    for call in calls:
         result.levels[call.level] = result.levels.get(call.level, 0) + 1
         if call.eager:
             result.findings.append(ScanFinding(

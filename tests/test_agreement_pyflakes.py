@@ -24,7 +24,7 @@ import libcst as cst
 import pytest
 from pyflakes import checker, messages
 
-from codemods.analysis.unused_imports import UnusedImport, find_unused_imports
+from codemods.analysis.unused_imports import UnusedImport, find_unused_imports, may_have_unused_imports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Third-party packages read from the venv. CODEMODS_AGREEMENT_FULL=1 adds the
@@ -113,6 +113,9 @@ class Comparison:
     justified: dict[Key, str] = field(default_factory=dict)
     seconds_ours: float = 0.0
     seconds_pyflakes: float = 0.0
+    # Files where we find unused imports but the scan's cheap prefilter says there are none.
+    hidden_by_prefilter: list[str] = field(default_factory=list)
+    passed_by_prefilter: int = 0
 
     @property
     def unexplained(self) -> list[tuple[str, Key]]:
@@ -205,6 +208,10 @@ def compare(files: list[tuple[str, Path]]) -> Comparison:
         other = theirs(path, text)
         result.seconds_pyflakes += time.perf_counter() - started
         result.both |= mine & other
+        if may_have_unused_imports(tree):
+            result.passed_by_prefilter += 1
+        elif mine:
+            result.hidden_by_prefilter.append(path)
         for key in other - mine:
             result.pyflakes_only.add(key)
             reason = justified_pyflakes_only(key, text, tree)
@@ -228,6 +235,13 @@ def test_no_new_disagreement(comparison: Comparison) -> None:
 def test_corpus_is_real(comparison: Comparison) -> None:
     assert comparison.files > 200, comparison.figures()
     assert len(comparison.both) > 20, comparison.figures()
+
+
+def test_scan_prefilter_hides_nothing(comparison: Comparison) -> None:
+    """`codemods scan` runs the scope analysis only where `may_have_unused_imports` says so."""
+    assert comparison.hidden_by_prefilter == [], comparison.hidden_by_prefilter
+    # and it is a filter: most real files have every import read
+    assert comparison.passed_by_prefilter < comparison.files * 0.8, (comparison.passed_by_prefilter, comparison.files)
 
 
 def test_known_differences_still_occur(comparison: Comparison) -> None:

@@ -114,6 +114,11 @@ def functions_in(path: str, text: str) -> Iterator[tuple[FunctionRef, list[str]]
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
+    yield from functions_of(path, tree)
+
+
+def functions_of(path: str, tree: ast.Module) -> Iterator[tuple[FunctionRef, list[str]]]:
+    """``functions_in`` for a module already parsed with ``ast``."""
     yield from _walk(path, tree.body, "")
 
 

@@ -31,15 +31,18 @@ is built eagerly when it is an f-string with a placeholder, ``"..." % args``
 with a string literal on the left, ``"...".format(...)``, or a ``+``
 concatenation of a string literal and a non-literal (``"id " + str(n)``;
 ``a + b`` alone may not be text and is not reported). ``logger.info("x %s", y)`` is lazy.
+
+It reads the standard library's syntax tree, not libcst's: a scan calls it on
+every file, and `ast` gives line numbers without a metadata pass.
 """
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from dataclasses import dataclass
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,21 @@ _LOGGER_WORDS = frozenset({"log", "logger", "logging"})
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-def find_log_calls(module: cst.Module) -> list[LogCall]:
-    """The log calls of ``module`` in source order. Never raises: a failure yields what was found so far."""
-    finder = _Finder()
+def find_log_calls(module: ast.Module | Any) -> list[LogCall]:
+    """The log calls of ``module`` in source order. Never raises: a failure yields nothing.
+
+    ``module`` is an ``ast.Module``; a libcst Module is accepted too (its code is parsed).
+    """
     try:
-        module.visit(finder)
-        found = finder.found()
-        if not found:
-            return []
-        # Positions cost a code-generation pass over the module: only for modules that log.
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    except Exception:  # libcst metadata on an odd tree: report nothing rather than fail the scan
+        if not isinstance(module, ast.Module):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                module = ast.parse(module.code)
+        finder = _Finder()
+        finder.visit(module)
+        return sorted(finder.found(), key=lambda call: call.line)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, AttributeError):
         return []
-    calls = [LogCall(positions[node].start.line, level, eager) for node, level, eager in found if node in positions]
-    return sorted(calls, key=lambda call: call.line)
 
 
 def is_logger_name(name: str) -> bool:
@@ -91,60 +95,63 @@ def is_logger_name(name: str) -> bool:
     return False
 
 
-def _last_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
+def _last_name(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
     return None
 
 
-def _is_factory_call(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and _last_name(node.func) in _FACTORIES
+def _is_factory_call(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and _last_name(node.func) in _FACTORIES
 
 
-class _Finder(cst.CSTVisitor):
+class _Finder(ast.NodeVisitor):
     """One pass: level-method calls (receiver judged afterwards) and names assigned a logger."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[cst.Call, cst.BaseExpression, str, str | None]] = []
+        self.calls: list[tuple[int, ast.expr, str, str | None]] = []
         self.loggers: set[str] = set()  # last parts of names and attributes assigned a logger
 
-    def found(self) -> list[tuple[cst.Call, str, str | None]]:
-        return [(node, level, eager) for node, receiver, level, eager in self.calls if self._is_logger(receiver)]
+    def found(self) -> list[LogCall]:
+        return [LogCall(line, level, eager) for line, receiver, level, eager in self.calls if self._is_logger(receiver)]
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         if _is_factory_call(node.value):
             for target in node.targets:
-                self._assigned(target.target)
+                self._assigned(target)
+        self.generic_visit(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None and _is_factory_call(node.value):
             self._assigned(node.target)
+        self.generic_visit(node)
 
-    def _assigned(self, target: cst.BaseExpression) -> None:
+    def _assigned(self, target: ast.AST) -> None:
         name = _last_name(target)
         if name is not None:
             self.loggers.add(name)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _METHODS:
+        if not isinstance(func, ast.Attribute) or func.attr not in _METHODS:
+            self.generic_visit(node)
             return
-        method = _METHODS[func.attr.value]
-        positional = [arg for arg in node.args if arg.keyword is None and arg.star == ""]
-        keywords = {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
+        method = _METHODS[func.attr]
+        positional = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
+        keywords = {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
         if method == "log":
-            level_node = positional[0].value if positional else keywords.get("level")
+            level_node = positional[0] if positional else keywords.get("level")
             level = _level_of(level_node) if level_node is not None else "other"
-            message = positional[1].value if len(positional) > 1 else keywords.get("msg")
+            message = positional[1] if len(positional) > 1 else keywords.get("msg")
         else:
             level = method
-            message = positional[0].value if positional else keywords.get("msg")
-        self.calls.append((node, func.value, level, _eager(message) if message is not None else None))
+            message = positional[0] if positional else keywords.get("msg")
+        self.calls.append((node.lineno, func.value, level, _eager(message) if message is not None else None))
+        self.generic_visit(node)  # after: an outer call comes before the calls in its arguments
 
-    def _is_logger(self, receiver: cst.BaseExpression) -> bool:
+    def _is_logger(self, receiver: ast.expr) -> bool:
         if _is_factory_call(receiver):
             return True
         name = _last_name(receiver)
@@ -153,53 +160,46 @@ class _Finder(cst.CSTVisitor):
         return name == "logging" or name in self.loggers or is_logger_name(name)
 
 
-def _level_of(node: cst.BaseExpression) -> str:
+def _level_of(node: ast.expr) -> str:
     name = _last_name(node)
     if name in _LEVEL_NAMES:
         return _LEVEL_NAMES[name]
-    if isinstance(node, cst.Integer):
-        try:
-            return _LEVEL_NUMBERS.get(int(node.value, 0), "other")
-        except ValueError:
-            return "other"
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return _LEVEL_NUMBERS.get(node.value, "other")
     return "other"
 
 
-def _is_string(node: cst.BaseExpression) -> bool:
-    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+def _is_string(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
 
 
-def _has_placeholder(node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.FormattedString):
-        return any(isinstance(part, cst.FormattedStringExpression) for part in node.parts)
-    if isinstance(node, cst.ConcatenatedString):
-        return _has_placeholder(node.left) or _has_placeholder(node.right)
-    return False
+def _has_placeholder(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) and any(isinstance(part, ast.FormattedValue) for part in node.values)
 
 
-def _is_literal(node: cst.BaseExpression) -> bool:
+def _is_literal(node: ast.expr) -> bool:
     return _is_string(node) and not _has_placeholder(node)
 
 
-def _operands(node: cst.BaseExpression) -> list[cst.BaseExpression]:
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+def _operands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _operands(node.left) + _operands(node.right)
     return [node]
 
 
-def _eager(message: cst.BaseExpression) -> str | None:
+def _eager(message: ast.expr) -> str | None:
     if _has_placeholder(message):
         return "f-string"
-    if isinstance(message, cst.BinaryOperation):
-        if isinstance(message.operator, cst.Modulo) and _is_string(message.left):
+    if isinstance(message, ast.BinOp):
+        if isinstance(message.op, ast.Mod) and _is_string(message.left):
             return "%-format"
-        if isinstance(message.operator, cst.Add):
+        if isinstance(message.op, ast.Add):
             operands = _operands(message)
             if any(_is_string(o) for o in operands) and not all(_is_literal(o) for o in operands):
                 return "concatenation"
     if (
-        isinstance(message, cst.Call) and isinstance(message.func, cst.Attribute)
-        and message.func.attr.value == "format" and _is_string(message.func.value)
+        isinstance(message, ast.Call) and isinstance(message.func, ast.Attribute)
+        and message.func.attr == "format" and _is_string(message.func.value)
     ):
         return ".format()"
     return None

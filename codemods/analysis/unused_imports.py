@@ -518,3 +518,52 @@ def _alias_of(statement: cst.CSTNode, name: cst.CSTNode) -> cst.ImportAlias | No
         if alias.name is name or (alias.asname is not None and alias.asname.name is name):
             return alias
     return None
+
+
+def may_have_unused_imports(tree: ast.Module) -> bool:
+    """False when every name an import binds is plainly read in its scope: no scope analysis needed.
+
+    The scan runs this over the standard library's tree of every file and pays
+    for libcst's scope analysis (most of a scan's time) only where it says True.
+    A name counts as read when it appears as an ``ast.Name`` within the module,
+    for a module-level import, or within the function, for an import in a
+    function. It can hide only an import whose name is read solely where a
+    local of the same name shadows it; a test over real code checks that it
+    hides nothing there.
+    """
+    return _unread(tree, tree.body)
+
+
+def _unread(scope: ast.AST, body: list[ast.stmt]) -> bool:
+    bound: set[str] = set()
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    pending = list(body)
+    while pending:  # this scope's statements, compound ones opened, functions and classes not
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            bound.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            bound.update(alias.asname or alias.name for alias in node.names if alias.name != "*")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.append(node)
+        elif isinstance(node, ast.ClassDef):  # imports in a class body are attributes; methods are scopes
+            pending.extend(n for n in node.body if not isinstance(n, (ast.Import, ast.ImportFrom)))
+        else:
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                pending.extend(getattr(node, field, None) or [])
+    if bound and _names_left(scope, bound):
+        return True
+    return any(_unread(function, function.body) for function in functions)
+
+
+def _names_left(scope: ast.AST, bound: set[str]) -> bool:
+    # Strings do not count: a name read only in a string annotation or `__all__`
+    # goes to the full analysis, which knows where a string is an annotation.
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Name):
+            bound.discard(node.id)
+            if not bound:
+                return False
+    return True
+
+
