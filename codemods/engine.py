@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
+from codemods.analysis.syntax import parse_quietly
 from codemods.base import SOURCE_KEY, FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
 from codemods.files import DecodeError, decode
 from codemods.line_map import LineMap, changed_ranges, merge_closest
@@ -193,13 +194,9 @@ def _run_text(
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> str:
     """`line: reason`, with the line and wording Python itself gives when it can."""
-    import ast
-    import warnings
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
+        parse_quietly(text)
     except SyntaxError as error:
         return f"{error.lineno or 0}: syntax error: {error.msg}"
     except (ValueError, RecursionError, MemoryError) as error:

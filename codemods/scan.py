@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from codemods import __version__
+from codemods.analysis.syntax import parse_quietly
 from codemods.findings import ScanFinding, ScanReport, Priority
 from codemods.models import FileResult, Kind, Options, Status
 
@@ -150,8 +151,6 @@ def scan_file(item: tuple[str, str, bool]) -> FileScan:
 
 
 def _scan_file(path: Path, result: FileScan, include_generated: bool) -> None:
-    import ast
-    import warnings
 
     from codemods import engine
     from codemods.analysis.commented_code import find_commented_code
@@ -180,9 +179,7 @@ def _scan_file(path: Path, result: FileScan, include_generated: bool) -> None:
     # of magnitude cheaper than libcst's, which only unused imports need, and
     # only where a name an import binds is not plainly read.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        tree = parse_quietly(text)
     except SyntaxError as exc:
         result.error = f"{exc.lineno or 0}: syntax error: {exc.msg}"
         return

@@ -18,9 +18,9 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Collection, Iterable, Iterator
+from codemods.analysis.syntax import try_parse
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_MIN_TOKENS = 40  # below this, "duplicates" are one-liners and getters
@@ -108,13 +108,9 @@ def fingerprint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
 
 def functions_in(path: str, text: str) -> Iterator[tuple[FunctionRef, list[str]]]:
     """Every function and method of a module with its fingerprint; nothing if it does not parse."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return
-    yield from functions_of(path, tree)
+    tree = try_parse(text)
+    if tree is not None:
+        yield from functions_of(path, tree)
 
 
 def functions_of(path: str, tree: ast.Module) -> Iterator[tuple[FunctionRef, list[str]]]:

@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Any
+from codemods.analysis.syntax import parse_quietly
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,7 @@ def find_log_calls(module: ast.Module | Any) -> list[LogCall]:
     """
     try:
         if not isinstance(module, ast.Module):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                module = ast.parse(module.code)
+            module = parse_quietly(module.code)
         finder = _Finder()
         finder.visit(module)
         return sorted(finder.found(), key=lambda call: call.line)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import ast
 import builtins
-import warnings
 from collections import Counter
 
 import libcst as cst
+from codemods.analysis.syntax import try_parse
 
 _BUILTINS = frozenset(dir(builtins))
 
@@ -41,11 +41,8 @@ class FastNames:
         self.usable = True
         self.counts: Counter[str] = Counter()
         self.imports: dict[str, str] = {}  # bound name -> qualified name, module-level imports only
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        tree = try_parse(text)
+        if tree is None:
             self.usable = False
             return
         self._collect(tree)

@@ -74,13 +74,13 @@ import os
 import re
 import stat
 import sys
-import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Collection, Iterable, Iterator, Sequence
 
 from codemods.analysis.clock_patches import is_test_file
+from codemods.analysis.syntax import try_parse
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -247,15 +247,6 @@ def _hash(path: Path) -> bytes | None:
     return digest.digest()
 
 
-def _parse(data: bytes) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(data)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-
-
 def _parent(path: str) -> str:
     return path.rpartition("/")[0]
 
@@ -371,7 +362,7 @@ class _Graph:
         # Strings are found in the text, not the tree: a regex is ten times faster than ast.walk.
         for match in _QUOTED.finditer(text):
             self._string(match.group(1), config=False)
-        tree = _parse(data)
+        tree = try_parse(data)
         if tree is None:
             return
         imported: set[str] = set()

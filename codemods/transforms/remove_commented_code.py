@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 
 from codemods.analysis.commented_code import find_commented_code
+from codemods.analysis.syntax import parse_quietly
 from codemods.base import Example, SkipFile, TextCodemod, Unchanged
 from codemods.models import Kind
 
@@ -144,9 +143,7 @@ class RemoveCommentedCode(TextCodemod):
 
 def _parse_error(text: str) -> str | None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text)
+        parse_quietly(text)
     except SyntaxError as error:
         return f"line {error.lineno or 0}: {error.msg}"
     except (ValueError, RecursionError, MemoryError) as error:
