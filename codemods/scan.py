@@ -90,7 +90,12 @@ def scan(paths: Sequence[Path], options: Options, progress: Callable[[str], None
 
     tell("looking for duplicates")
     findings.extend(duplicate_findings(functions, run.results))
-    findings.extend(redundant_findings(options.root, sorted(relative.values()), options.project_root))
+    # Whether a module is imported is a question about the whole checkout, even
+    # when only a folder of it is scanned; only files under the scanned paths are reported.
+    checkout = discover([options.root], lambda name: True, options.exclude, exclude_root=options.project_root)
+    scanned = set(relative.values())
+    every_path = sorted({os.path.relpath(f, options.root).replace(os.sep, "/") for f in checkout} | scanned)
+    findings.extend(f for f in redundant_findings(options.root, every_path) if f.path in scanned)
 
     order = {name: i for i, name in enumerate(PRIORITY)}
     findings.sort(key=lambda f: (order.get(f.category, len(order)), f.path, f.line, f.end_line, f.message))
@@ -255,7 +260,7 @@ def duplicate_findings(functions: Sequence[Any], results: Sequence[FileResult] =
     return found
 
 
-def redundant_findings(root: Path, paths: Sequence[str], project_root: Path) -> list[ScanFinding]:
+def redundant_findings(root: Path, paths: Sequence[str]) -> list[ScanFinding]:
     from codemods.analysis.redundant_files import find_redundant_files
 
     found = []
