@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from codemods import engine, registry
+from codemods import cache, engine, registry
 from codemods.base import Plan, Project, ProjectFile
 from codemods.files import DecodeError, decode, discover, module_name, read_bytes, write_atomic
-from codemods.models import FileResult, Finding, Kind, Options, Status, Summary
+from codemods.models import PHASES, FileResult, Finding, Kind, Options, Status, Summary
 
 POOL_THRESHOLD = 8  # below this many files a process pool costs more than it saves
 
@@ -30,6 +30,7 @@ class Run:
     findings: list[Finding] = field(default_factory=list)  # project-wide, not tied to one file's run
     behaviour_changes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # codemod -> notes
     elapsed: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds of the run's own phases
 
     def summary(self) -> Summary:
         summary = Summary()
@@ -37,6 +38,8 @@ class Run:
             summary.add(result)
         summary.findings.extend(self.findings)
         summary.elapsed = self.elapsed
+        per_file = {phase: summary.timings[phase] for phase in PHASES if phase in summary.timings}
+        summary.timings = {**self.timings, **per_file}
         return summary
 
     @property
@@ -57,10 +60,19 @@ def run_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> Run:
     """Transform every file under ``paths``; returns all results, writes nothing."""
-    started = time.perf_counter()
+    started = lap = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def phase(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now - lap
+        lap = now
+
     classes = registry.select(options.only, options.skip)
     handles = lambda name: any(cls.handles(name) for cls in classes)  # noqa: E731
     files = discover(paths, handles, options.exclude, exclude_root=options.project_root)
+    phase("discovery")
     project = Project(
         root=options.root,
         project_root=options.project_root,
@@ -76,12 +88,62 @@ def run_paths(
         (str(path), engine.Job(rel, project.modules[rel], names, planned, options.include_generated), plugins)
         for path, rel in ((f, _relative(f, options.root)) for f in files)
         if any(cls.accepts(rel, planned[cls.NAME]) for cls in classes)
+        and (options.shard is None or in_shard(rel, *options.shard))
     ]
-    results = list(_execute(jobs, options.jobs, progress))
-    run = Run(options=options, results=results)
+    phase("plan")
+    configuration = (names, planned, options.include_generated, str(options.root))
+    store = _open_store(options, classes, configuration) if options.cache else None
+    results: list[FileResult] = []
+    if store is not None:
+        jobs, results = _reuse(jobs, store)
+        phase("cache")
+    fresh = list(_execute(jobs, options.jobs, progress))
+    phase("files")
+    if store is not None:
+        for (_, job, _), result in zip(jobs, fresh):
+            store.put(result, job.module)
+        store.prune(options.root)
+        store.save()
+        phase("cache")
+    run = Run(options=options, results=results + fresh, timings=timings)
     _finish(run, classes, plans, project)
+    phase("finish")
     run.elapsed = time.perf_counter() - started
     return run
+
+
+def in_shard(path: str, index: int, count: int) -> bool:
+    """Whether ``path`` (relative to the root) belongs to shard ``index`` of ``count`` (1-based).
+
+    By a hash of the path, so the split is the same on every machine and a file
+    stays in its shard when others are added or removed.
+    """
+    return int(cache.digest(path.encode("utf-8"))[:8], 16) % count == index - 1
+
+
+def _open_store(options: Options, classes: Sequence[type], configuration: object) -> cache.Store | None:
+    modules = {cls.__module__ for cls in classes}
+    key = cache.run_key(cache.code_fingerprint(modules), configuration)
+    return cache.Store(options.project_root / cache.DIRECTORY, key) if key is not None else None
+
+
+def _reuse(jobs: list[Work], store: cache.Store) -> tuple[list[Work], list[FileResult]]:
+    """Split ``jobs`` into those to run and the results the store already holds."""
+    missed: list[Work] = []
+    reused: list[FileResult] = []
+    for item in jobs:
+        path, job, _ = item
+        try:
+            data = read_bytes(Path(path))
+        except OSError:
+            missed.append(item)  # the worker reports why it cannot be read
+            continue
+        hit = store.get(job.path, job.module, data)
+        if hit is None:
+            missed.append(item)
+        else:
+            reused.append(hit)
+    return missed, reused
 
 
 def run_source(
@@ -118,11 +180,14 @@ Work = tuple[str, engine.Job, tuple[tuple[str, ...], str]]  # (file, job, (plugi
 def _work(item: Work) -> FileResult:
     path, job, (plugins, search) = item
     registry.load_plugins(plugins, search)  # a no-op unless this is a fresh worker process
+    started = time.perf_counter()
     try:
         data = read_bytes(Path(path))
     except OSError as exc:
         return FileResult(job.path, Status.ERROR, error=f"cannot read: {exc.strerror or exc}")
-    return engine.run(job, data, [registry.get(name) for name in job.codemods])
+    read = time.perf_counter() - started
+    result = engine.run(job, data, [registry.get(name) for name in job.codemods])
+    return replace(result, timings={"read": read, **result.timings})
 
 
 def _execute(

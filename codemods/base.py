@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -236,6 +237,7 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         self.file = file or FileInfo(path=context.filename or "<unknown>", module=context.full_module_name)
         self.findings: list[Finding] = []
         self.changes = 0
+        self.metadata_seconds = 0.0  # spent resolving libcst metadata (the engine's timings)
         self._statement_starts: list[int] = []
         self._imports: list[tuple[str, str, str | None]] = []
         self._fast_names: FastNames | None = None
@@ -249,7 +251,9 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         if wrapper is None or wrapper.module is not module:
             wrapper = MetadataWrapper(module)
         old = self.context.wrapper
-        with self.resolve(wrapper):
+        started = time.perf_counter()
+        with self.resolve(wrapper):  # resolves METADATA_DEPENDENCIES
+            self.metadata_seconds += time.perf_counter() - started
             self.context = replace(self.context, wrapper=wrapper)
             try:
                 yield wrapper.module
@@ -298,7 +302,11 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         wrapper = self.context.wrapper
         if wrapper is None:
             raise RuntimeError("metadata requested outside transform_module()")
-        return wrapper.resolve(provider)
+        started = time.perf_counter()
+        try:
+            return wrapper.resolve(provider)
+        finally:
+            self.metadata_seconds += time.perf_counter() - started
 
     def metadata_value(self, provider: Any, node: cst.CSTNode, default: Any = None) -> Any:
         """One node's lazily resolved metadata (providers may store lazy values)."""
@@ -310,7 +318,7 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         if self._fast_names is None:
             source = self.context.scratch.get(SOURCE_KEY)
             self._fast_names = FastNames(source if isinstance(source, str) else self.module.code)
-        fast = self._fast_names.qualified(node)
+        fast = self._fast_names.qualified(node, self._start)
         if fast is not None:
             return fast
         names = self.metadata_value(QualifiedNameProvider, node, ())
@@ -319,6 +327,11 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
             # condition): which object it is depends on the run. Match nothing.
             return set()
         return {q.name for q in names}
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """Where ``node`` starts (line, column); positions cost one pass, scope analysis several."""
+        position = self.metadata_value(PositionProvider, node)
+        return None if position is None else (position.start.line, position.start.column)
 
     def free_name(self, target: str, preferred: str, alternatives: Sequence[str] = ()) -> str:
         """A name for the import of ``target`` (a qualified name) in this module.

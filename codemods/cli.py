@@ -7,6 +7,7 @@ and imports the modules that do only once a command needs them, so `--help`,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -45,6 +46,15 @@ def cli() -> None:
     """
 
 
+def _parse_shard(context: click.Context, parameter: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise click.BadParameter(f"{value!r}: write K/N with 1 <= K <= N, such as 2/4")
+    return int(index), int(count)
+
+
 def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by diff and apply."""
     decorators = [
@@ -69,6 +79,12 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="pin-requirements: take versions from what this interpreter has installed.",
         ),
         click.option("--latest", is_flag=True, help="pin-requirements: ask the package index for the newest release."),
+        click.option("--no-cache", is_flag=True, help="Recompute every file instead of reusing .codemods_cache/."),
+        click.option(
+            "--shard", metavar="K/N", callback=_parse_shard,
+            help="Only the files of shard K of N (split by path, the same on every machine; for CI job matrices).",
+        ),
+        click.option("--timings", is_flag=True, help="Also print where the time went, phase by phase."),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -258,12 +274,16 @@ def _run(
     pins: Sequence[str],
     python: Path | None,
     latest: bool,
+    no_cache: bool,
+    shard: tuple[int, int] | None,
+    timings: bool,
 ) -> int:
     from codemods import api, render
 
     started = time.perf_counter()
     options = build_options(paths or (Path("."),), only, skip, exclude, jobs, config_file, include_generated)
     options = with_pin_overrides(options, pins, python, latest)
+    options = dataclasses.replace(options, cache=not no_cache, shard=shard)
     targets = [Path(p) for p in (paths or (Path("."),))]
     progress = _progress_bar() if not as_json and sys.stderr.isatty() else None
     try:
@@ -288,9 +308,13 @@ def _run(
         click.echo(document, nl=False)
         return code
     if command == "diff":
+        rendering = time.perf_counter()
         _print_patch(render.patch(run.modified), color)
+        summary.timings["diff"] = time.perf_counter() - rendering
     summary.elapsed = time.perf_counter() - started  # what the user waited, rendering included
     click.echo(render.summary_text(command, summary, run.results, run.behaviour_changes), err=True, nl=False)
+    if timings:
+        click.echo(render.timings_text(summary), err=True, nl=False)
     if failures:
         click.echo(render.failures_text(failures), err=True, nl=False)
     return code
@@ -312,6 +336,8 @@ def _run_series(
     from codemods import render, series, vcs
     from codemods.files import write_atomic
 
+    if kwargs["shard"] is not None:
+        raise UsageProblem("--shard does not go with --branch or --format patches (a branch holds every change)")
     paths = [Path(p) for p in (kwargs["paths"] or (Path("."),))]
     options = build_options(
         paths, kwargs["only"], kwargs["skip"], kwargs["exclude"], kwargs["jobs"], kwargs["config_file"],
@@ -379,8 +405,6 @@ def _codemod_options(options: Options, name: str) -> Any:
 
 def _with_codemod_options(options: Options, name: str, **changes: Any) -> Options:
     """``options`` with fields of one codemod's OPTIONS replaced (validated by its __post_init__)."""
-    import dataclasses
-
     updated = dataclasses.replace(_codemod_options(options, name), **changes)
     return dataclasses.replace(options, codemod_config={**options.codemod_config, name: updated})
 

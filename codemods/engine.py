@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import time
 import tokenize
 import traceback
 from dataclasses import dataclass, replace
@@ -49,15 +50,35 @@ class Job:
     include_generated: bool = False
 
 
+class Stopwatch:
+    """Seconds per phase of one file's run (see models.PHASES); ``lap`` closes the current phase."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str, minus: float = 0.0) -> None:
+        now = time.perf_counter()
+        self.spent[phase] = self.spent.get(phase, 0.0) + (now - self._last) - minus
+        self._last = now
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.spent[phase] = self.spent.get(phase, 0.0) + seconds
+
+
 def run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileResult:
     """Apply ``classes`` to ``data``; returns exactly one result and never raises."""
+    clock = Stopwatch()
     try:
-        return _run(job, data, classes)
+        result = _run(job, data, classes, clock)
     except Exception as exc:  # a bug in the engine itself: isolate it to this file
-        return FileResult(job.path, Status.ERROR, before=data, error=f"internal error: {_describe(exc)}")
+        result = FileResult(job.path, Status.ERROR, before=data, error=f"internal error: {_describe(exc)}")
+    if not clock.spent:
+        clock.lap("prefilter")  # left before the prefilter: decoding and the opt-out checks
+    return replace(result, timings=clock.spent)
 
 
-def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileResult:
+def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]], clock: Stopwatch) -> FileResult:
     try:
         source = decode(data)
     except DecodeError as exc:
@@ -70,6 +91,7 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
         return FileResult(job.path, Status.SKIPPED, before=data, error="generated file (marker in its header)")
 
     wanted = [cls for cls in classes if cls.wants(job.path, text, job.options.get(cls.NAME))]
+    clock.lap("prefilter")
     if not wanted:
         return FileResult(job.path, Status.FILTERED, before=data)
 
@@ -85,11 +107,13 @@ def _run(job: Job, data: bytes, classes: Sequence[type[_CodemodMeta]]) -> FileRe
             tree = cst.parse_module(text)
         except cst.ParserSyntaxError as exc:
             return FileResult(job.path, Status.ERROR, before=data, error=_syntax_error(text, exc))
+        clock.lap("parse")
         parsed = True
-        text = _run_python(tree, text, python, job, info, changes, findings, errors, sites)
+        text = _run_python(tree, text, python, job, info, changes, findings, errors, sites, clock)
     for cls in wanted:
         if issubclass(cls, TextCodemod):
             text = _run_text(cls, text, job, info, changes, findings, errors, sites)
+            clock.lap("transform")
 
     after = source.encode(text)
     if errors:
@@ -120,6 +144,7 @@ def _run_python(
     findings: list[Finding],
     errors: list[str],
     sites: list[tuple[str, int, int]],
+    clock: Stopwatch,
 ) -> str:
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)  # fresh parse: nothing shared
     lines: LineMap | None = None  # set once a codemod changed the text: later positions are of that text
@@ -140,21 +165,27 @@ def _run_python(
         except Exception as exc:
             errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
             continue
+        finally:
+            clock.add("metadata", codemod.metadata_seconds)
+            clock.lap("transform", minus=codemod.metadata_seconds)
         if lines is None:
             findings.extend(codemod.findings)
         else:
             findings.extend(replace(f, line=lines.original(f.line)) for f in codemod.findings)
         new_text = new_tree.code
         if new_text == text:
+            clock.lap("transform")
             continue
         try:
             reparsed = cst.parse_module(new_text)
         except cst.ParserSyntaxError as exc:
+            clock.lap("verify")
             findings.append(
                 Finding(cls.NAME, job.path, 0, f"output did not parse ({exc.message}); change dropped", Kind.BUG)
             )
             errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
             continue
+        clock.lap("verify")
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
         original = lines.original if lines is not None else (lambda line: line)
         ranges = merge_closest(changed_ranges(text, new_text), codemod.changes)

@@ -71,6 +71,8 @@ class Options:
     plugins: tuple[str, ...] = ()  # [tool.codemods] plugins, importable from the config's folder
     # Raw per-codemod tables from [tool.codemods.<name>], validated by the registry.
     codemod_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cache: bool = False  # reuse and record results in .codemods_cache/ (the CLI turns it on)
+    shard: tuple[int, int] | None = None  # (K, N): only the files of shard K of N, 1-based
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,20 @@ class FileResult:
     parsed: bool = False
     # (codemod, first line, last line) of each rewritten site, in the original's lines (for `scan`).
     sites: tuple[tuple[str, int, int], ...] = ()
+    # Seconds this file spent in each engine phase (PHASES); not part of the result's value.
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    cached: bool = field(default=False, compare=False)  # reused from .codemods_cache, not recomputed
 
     @property
     def modified(self) -> bool:
         """True when there are bytes to write (a failed codemod may still leave others' changes)."""
         return self.after is not None
+
+
+# Per-file engine phases, in the order they happen. "prefilter" covers decoding and
+# the opt-out/generated checks; "metadata" is libcst metadata resolution; "transform"
+# the codemods' own work without it; "verify" re-parsing what changed.
+PHASES = ("read", "prefilter", "parse", "metadata", "transform", "verify")
 
 
 @dataclass
@@ -108,11 +119,18 @@ class Summary:
     findings: list[Finding] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     elapsed: float = 0.0
+    cached: int = 0  # files whose result came from .codemods_cache
+    # Seconds per phase: the run's own (discovery, plan, files, finish: wall time) and
+    # the per-file PHASES summed over every worker (CPU time).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def add(self, result: FileResult) -> None:
         if result.status is not Status.CREATED:
             self.considered += 1
-        self.parsed += result.parsed
+        self.parsed += result.parsed and not result.cached
+        self.cached += result.cached
+        for phase, seconds in result.timings.items():
+            self.timings[phase] = self.timings.get(phase, 0.0) + seconds
         self.changed += result.status is Status.CHANGED
         self.created += result.status is Status.CREATED
         self.skipped += result.status is Status.SKIPPED
@@ -137,5 +155,7 @@ class Summary:
             "files_failed": self.errors,
             "changes": dict(sorted(self.changes.items())),
             "sites_skipped": self.skipped_sites,
+            "files_cached": self.cached,
             "elapsed_seconds": round(self.elapsed, 3),
+            "timings": {phase: round(seconds, 4) for phase, seconds in self.timings.items()},
         }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from rich.text import Text
 
 from codemods import __version__, diffing
-from codemods.models import FileResult, Finding, Kind, Status, Summary
+from codemods.models import PHASES, FileResult, Finding, Kind, Status, Summary
 
 if TYPE_CHECKING:
     from codemods.series import Series, Step
@@ -55,6 +55,7 @@ def summary_text(
         f"codemods {command}: {plural(summary.considered, 'file')} considered, {summary.parsed} parsed, "
         f"{summary.changed} {verb}, {summary.created} created, {summary.skipped} skipped, "
         f"{summary.errors} failed; {plural(summary.skipped_sites, 'site')} left alone; {summary.elapsed:.2f}s"
+        + (f" ({summary.cached} from the cache)" if summary.cached else "")
     ]
     for name, count in sorted(summary.changes.items()):
         lines.append(f"  {name}: {plural(count, 'change')}")
@@ -63,6 +64,16 @@ def summary_text(
             lines.append(f"  behaviour change ({name}): {note}")
     lines.extend(_skipped_files_block([r for r in results if r.status is Status.SKIPPED]))
     lines.extend(_findings_block(summary.findings))
+    return "\n".join(lines) + "\n"
+
+
+def timings_text(summary: Summary) -> str:
+    """`--timings`: the run's own phases (wall clock), then the per-file phases (CPU, all workers)."""
+    run_phases = [p for p in ("discovery", "plan", "cache", "files", "finish", "diff") if p in summary.timings]
+    file_phases = [p for p in PHASES if p in summary.timings]
+    lines = ["timings (wall): " + ", ".join(f"{p} {summary.timings[p]:.3f}s" for p in run_phases)]
+    if file_phases:
+        lines.append("per file (CPU, summed over workers): " + ", ".join(f"{p} {summary.timings[p]:.3f}s" for p in file_phases))
     return "\n".join(lines) + "\n"
 
 

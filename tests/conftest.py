@@ -215,7 +215,7 @@ def make_app(root: Path, files: Mapping[str, str | bytes] | None = None, pyproje
     return write_tree(root, base)
 
 
-SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".hypothesis"}
+SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".hypothesis", ".codemods_cache"}
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -256,7 +256,7 @@ def assert_plain_patch(data: bytes) -> None:
 
 
 def _ignore_caches(directory: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in {"__pycache__", ".pytest_cache", ".hypothesis"} or n.endswith(".pyc")}
+    return {n for n in names if n in {"__pycache__", ".pytest_cache", ".hypothesis", ".codemods_cache"} or n.endswith(".pyc")}
 
 
 def copy_bot(dest: Path) -> Path:

@@ -44,3 +44,11 @@ def test_codemod_is_documented(name: str, cls: type) -> None:
     assert cls.SUMMARY and cls.EXAMPLES
     assert any(isinstance(e, Example) for e in cls.EXAMPLES)
     assert any(isinstance(e, Unchanged) for e in cls.EXAMPLES)
+
+
+@pytest.mark.parametrize("cls, example", [c for c in CASES if isinstance(c.values[1], Example)])
+def test_prefilter_lets_every_example_through(cls: type, example: Example) -> None:
+    # The text prefilter decides which files are parsed at all: a miss would hide
+    # the rewrite silently. Every documented input must get past it.
+    result = api.run_source(example.before, example.path, codemods=[cls.NAME], config={cls.NAME: example.options})
+    assert result.status is not Status.FILTERED
