@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
 import libcst as cst
 
-from codemods.analysis.unused_imports import UnusedImportSite, unused_import_sites
+from codemods.analysis.syntax import try_parse
+from codemods.analysis.unused_imports import UnusedImportSite, may_have_unused_imports, unused_import_sites
 from codemods.base import SOURCE_KEY, Example, PythonCodemod, Unchanged
 from codemods.imports import remove_top_level_imports
 
@@ -108,6 +109,16 @@ class RemoveUnusedImports(PythonCodemod):
         Unchanged("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from app.models import User\n\n\ndef name(user: 'User') -> str:\n    return ''\n"),
         Unchanged("import os  # codemods: skip\n"),
     ]
+
+    @classmethod
+    def wants(cls, path: str, text: str, options: Any) -> bool:
+        """Only files where some imported name is not plainly read: libcst's scope
+        analysis costs far more than the standard library's parse, and most files
+        use every import (a file `ast` cannot parse goes on, to be reported)."""
+        if not super().wants(path, text, options):
+            return False
+        tree = try_parse(text)
+        return tree is None or may_have_unused_imports(tree)
 
     def visit_Module(self, node: cst.Module) -> None:
         source = self.context.scratch.get(SOURCE_KEY)
