@@ -59,8 +59,8 @@ def run_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by diff and apply."""
     decorators = [
         click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
-        click.option("--only", multiple=True, metavar="NAME", help="Run only this codemod (repeatable)."),
-        click.option("--skip", multiple=True, metavar="NAME", help="Do not run this codemod (repeatable)."),
+        click.option("--only", multiple=True, metavar="NAME", help="Run only this codemod (repeatable, or NAME,NAME)."),
+        click.option("--skip", multiple=True, metavar="NAME", help="Do not run this codemod (repeatable, or NAME,NAME)."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out matching files (repeatable)."),
         click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [CPU count]."),
         click.option(
@@ -429,8 +429,8 @@ def build_options(
     config_path = config_file.resolve() if config_file else config.find(first)
     try:
         settings = config.load(config_path)
-        selected_only = tuple(only) or settings.only
-        selected_skip = (*settings.skip, *skip)
+        selected_only = _names(only) or settings.only
+        selected_skip = (*settings.skip, *_names(skip))
         if not registry.select(selected_only, selected_skip):  # also validates the names
             click.echo("codemods: warning: no codemod selected (--only/--skip exclude them all)", err=True)
     except config.ConfigError as exc:
@@ -458,6 +458,11 @@ def build_options(
         plugins=settings.plugins,
         codemod_config=settings.codemods,
     )
+
+
+def _names(values: Sequence[str]) -> tuple[str, ...]:
+    """`--only a,b --only c` -> (a, b, c), as ruff's `--select A,B` reads."""
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
 
 
 def with_pin_overrides(options: Options, pins: Sequence[str], python: Path | None, latest: bool) -> Options:

@@ -217,10 +217,23 @@ def _run_text(
         errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
         return text
     findings.extend(codemod.findings)
+    if new_text != text and job.path.endswith((".py", ".pyi")) and not _parses(new_text) and _parses(text):
+        # The same guarantee as for libcst codemods: a Python file that parsed still parses.
+        findings.append(Finding(cls.NAME, job.path, 0, "output did not parse; change dropped", Kind.BUG))
+        errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
+        return text
     if new_text != text:
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
         sites.extend((cls.NAME, a, b) for a, b in merge_closest(changed_ranges(text, new_text), codemod.changes))
     return new_text
+
+
+def _parses(text: str) -> bool:
+    try:
+        parse_quietly(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> str:

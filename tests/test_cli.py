@@ -110,16 +110,25 @@ def test_json_document(app: Path, args: list[str], expected_code: int) -> None:
     assert (app / "app/orders.py").read_text() == ORDERS_SOURCE
 
 
+def test_only_takes_a_comma_separated_list(app: Path) -> None:
+    listed = run_cli("diff", "--json", "--only", "timestamp,retry", cwd=app)
+    repeated = run_cli("diff", "--json", "--only", "timestamp", "--only", "retry", cwd=app)
+    assert listed.code == repeated.code == 0, (listed, repeated)
+    assert json.loads(listed.out)["files"] == json.loads(repeated.out)["files"]
+    assert json.loads(listed.out)["summary"]["changes"] == {"timestamp": 1}
+
+
 # -- usage and configuration errors: exit 2, one line -----------------------------------
 
 @pytest.mark.parametrize(
     "args, needles",
     [
         (["diff", "--only", "nope"], ["nope"]),
+        (["diff", "--only", "timestamp,nope"], ["nope"]),
         (["apply", "does/not/exist.py"], ["does/not/exist.py"]),
         (["diff", "--config", "missing.toml"], ["missing.toml"]),
     ],
-    ids=["only-unknown", "missing-path", "missing-config"],
+    ids=["only-unknown", "only-list-unknown", "missing-path", "missing-config"],
 )
 def test_usage_errors_exit_2_with_one_line(app: Path, args: list[str], needles: list[str]) -> None:
     before = snapshot(app)

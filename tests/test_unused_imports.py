@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import random
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -474,3 +476,39 @@ def test_codemod_on_real_code_leaves_nothing_pyflakes_flags() -> None:
         left = [k for k in theirs(label, after) if k[1] not in kept and not justified_pyflakes_only(k, after, tree)]
         assert not left, left
     assert removed > 100
+
+
+# -- names other files take from a module ---------------------------------------------
+
+FACADE_USERS = {
+    "from-import": "from pkg.facade import helper\nprint(helper())\n",
+    "relative": None,  # pkg/user.py below: `from .facade import helper`
+    "submodule attribute": "from pkg import facade\nprint(facade.helper())\n",
+    "dotted": "import pkg.facade\nprint(pkg.facade.helper())\n",
+    "alias": "import pkg.facade as f\nprint(f.helper())\n",
+    "star": "from pkg.facade import *\nprint(helper())\n",
+}
+
+
+@pytest.mark.parametrize("spelling", FACADE_USERS)
+def test_an_import_other_files_take_from_the_module_stays(tmp_path: Path, spelling: str) -> None:
+    # pkg/facade.py re-exports helper without __all__: unused in its own file, but
+    # main.py imports it from there. Removing it would break main.py; `os` can go.
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/impl.py": "def helper():\n    return 42\n",
+        "pkg/facade.py": "from pkg.impl import helper\nimport os\n",
+        "main.py": FACADE_USERS[spelling] or "from pkg.user import run\nrun()\n",
+        "pkg/user.py": "from .facade import helper\n\n\ndef run():\n    print(helper())\n",
+    }
+    root = write_tree(tmp_path / "app", files)
+    before = subprocess.run([sys.executable, "main.py"], cwd=root, capture_output=True, text=True)
+    assert before.returncode == 0 and before.stdout == "42\n", before
+    result = run_cli("apply", "--only", "remove-unused-imports", cwd=root)
+    assert result.code == 0, result
+    # A star import takes every public name, `os` included.
+    kept = files["pkg/facade.py"] if spelling == "star" else "from pkg.impl import helper\n"
+    assert (root / "pkg/facade.py").read_text() == kept
+    assert "imports `helper` from this module (not removed)" in result.err, result
+    after = subprocess.run([sys.executable, "main.py"], cwd=root, capture_output=True, text=True)
+    assert (after.returncode, after.stdout) == (0, "42\n"), after

@@ -6,9 +6,10 @@ from typing import Any, Union
 
 import libcst as cst
 
+from codemods.analysis.imported_names import ImportedNames, imported_names
 from codemods.analysis.syntax import try_parse
 from codemods.analysis.unused_imports import UnusedImportSite, may_have_unused_imports, unused_import_sites
-from codemods.base import SOURCE_KEY, Example, PythonCodemod, Unchanged
+from codemods.base import SOURCE_KEY, Example, Plan, Project, PythonCodemod, Unchanged
 from codemods.imports import remove_top_level_imports
 
 Body = Union[cst.Module, cst.IndentedBlock]
@@ -33,7 +34,9 @@ class RemoveUnusedImports(PythonCodemod):
     reported: imports in `__init__.py` (possible re-exports: add them to
     `__all__`), imports inside `try: ... except ImportError:` (availability
     checks), names bound again in the same scope, imports on one line with their
-    block header, and lines marked `# codemods: skip`. Never reported nor
+    block header, names another file of the checkout takes from this module
+    (`from this.module import name`, `module.name`, a star import), and lines
+    marked `# codemods: skip`. Never reported nor
     removed: `__future__` imports, star imports, explicit re-exports
     (`import x as x`, `from y import x as x`), names listed in `__all__`, and
     statements with `# noqa` or `# noqa: F401`.
@@ -111,6 +114,17 @@ class RemoveUnusedImports(PythonCodemod):
     ]
 
     @classmethod
+    def plan(cls, project: Project, options: Any) -> Plan:
+        """What other files of the checkout import from each module: those names stay."""
+        modules = {module for module in project.modules.values() if module}
+        files = (
+            (path, module, text)
+            for path, module in project.modules.items()
+            if path.endswith((".py", ".pyi")) and (text := project.read(path)) is not None
+        )
+        return Plan(options=imported_names(files, modules))
+
+    @classmethod
     def wants(cls, path: str, text: str, options: Any) -> bool:
         """Only files where some imported name is not plainly read: libcst's scope
         analysis costs far more than the standard library's parse, and most files
@@ -125,8 +139,12 @@ class RemoveUnusedImports(PythonCodemod):
         sites = unused_import_sites(node, self.file.path, source if isinstance(source, str) else None)
         self._sites: dict[int, UnusedImportSite] = {}  # id(ImportAlias) -> site to remove
         self._pending: dict[int, list[tuple[cst.CSTNode, str]]] = {}  # id(Import) -> (node, bound name)
+        elsewhere = self.options if isinstance(self.options, ImportedNames) else ImportedNames()
         for site in sites:
             reason = _why_kept(site)
+            importer = elsewhere.importer(self.file.module, site.bound) if reason is None else None
+            if importer is not None:
+                reason = f"unused import `{site.finding.name}`: {importer} imports `{site.bound}` from this module (not removed)"
             if reason is None:
                 self._sites[id(site.alias)] = site
             else:
