@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from codemods.analysis.commented_code import find_commented_code
+from codemods.analysis.commented_code import CommentedCode, find_commented_code
 from codemods.analysis.syntax import parse_quietly
 from codemods.base import Example, SkipFile, TextCodemod, Unchanged
 from codemods.models import Kind
@@ -33,8 +33,10 @@ class RemoveCommentedCode(TextCodemod):
     `# e.g. x = 1`, a value such as `# (a, b)`), and so are pragmas (`# noqa`,
     `# type:`, `# pylint:`...), the shebang and encoding cookie, licence headers,
     doctest sessions and their output, examples indented under a line of prose,
-    and comments after code. A block on or under a `# codemods: skip` comment is
-    left alone and reported. A file that does not parse is left alone.
+    and comments after code. A block whose removal would leave fragments of the
+    same commented-out code behind (deeper-indented or nested-comment lines that
+    do not parse on their own) is left alone and reported, and so is a block on
+    or under a `# codemods: skip` comment. A file that does not parse is left alone.
     """
 
     NAME = "remove-commented-code"
@@ -90,6 +92,10 @@ class RemoveCommentedCode(TextCodemod):
             "# >>> parse('1 + 2')\n# BinOp(left=1, right=2)\n#\n# Usage:\n#     client = Client()\n"
             "#     client.run()\nx = 1\n"
         ),
+        Unchanged(  # only part of it parses as code: removing that part would leave fragments
+            "x = 1\n# def check(key):\n#     # the old way\n#     try:\n#         verify(key)\n"
+            "#     except KeyError:\n#         return False\ny = 2\n"
+        ),
         Unchanged("# codemods: skip\n# x = compute()\n# y = x + 1\nz = 2\n"),
         Unchanged("# x = compute()  # codemods: skip\nz = 2\n"),
         Unchanged("z = 2  # codemods: skip\n# x = compute()\n"),  # the line above the block opts out
@@ -105,12 +111,19 @@ class RemoveCommentedCode(TextCodemod):
         while True:
             current = "".join(line for _, line in kept)
             removed: set[int] = set()
-            for block in find_commented_code(current):
+            blocks = find_commented_code(current)
+            ragged = _ragged_runs(kept, blocks)
+            for block in blocks:
                 original = kept[block.start_line - 1][0]
                 if self._opted_out(kept, block.start_line, block.end_line):
                     if original not in reported:
                         reported.add(original)
                         self.report(original, "left alone: `# codemods: skip`")
+                    continue
+                if _run_of(kept, block.start_line - 1) in ragged:
+                    if original not in reported:
+                        reported.add(original)
+                        self.report(original, "commented-out code mixed with lines that are not code on their own: left alone")
                     continue
                 removed.update(range(block.start_line - 1, block.end_line))
                 self.changes += 1
@@ -139,6 +152,47 @@ class RemoveCommentedCode(TextCodemod):
         if start > 0:
             lines.add(kept[start - 1][0])
         return bool(lines & skip)
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _run_of(kept: list[tuple[int, str]], index: int) -> tuple[int, int]:
+    """The run of full-line comments at the same indentation around ``index`` (0-based, inclusive)."""
+    line = kept[index][1]
+    margin = line[: len(line) - len(line.lstrip())]
+    same = lambda i: _is_comment(kept[i][1]) and kept[i][1].startswith(margin) and not kept[i][1][len(margin)].isspace()  # noqa: E731
+    start = end = index
+    while start > 0 and same(start - 1):
+        start -= 1
+    while end + 1 < len(kept) and same(end + 1):
+        end += 1
+    return start, end
+
+
+def _ragged_runs(kept: list[tuple[int, str]], blocks: list[CommentedCode]) -> set[tuple[int, int]]:
+    """Runs whose blocks would leave fragments of the same code behind.
+
+    A block is removed only when what stays of its run reads as prose: no line
+    indented deeper (inside the comment) than the run's outermost lines and no
+    nested comment (`#     # why`), which belong to the code around them.
+    Removing `# def f(k):` and `#     return False` while `#     try:` stays
+    would leave a worse comment than before.
+    """
+    ragged = set()
+    inside = {index for block in blocks for index in range(block.start_line - 1, block.end_line)}
+    for run in {_run_of(kept, block.start_line - 1) for block in blocks}:
+        contents = [kept[i][1].lstrip()[1:].rstrip("\r\n") for i in range(run[0], run[1] + 1)]
+        depths = [len(c) - len(c.lstrip()) for c in contents if c.strip()]
+        base = min(depths, default=0)
+        for index, content in zip(range(run[0], run[1] + 1), contents):
+            if index in inside or not content.strip():
+                continue
+            if len(content) - len(content.lstrip()) > base or content.lstrip().startswith("#"):
+                ragged.add(run)
+                break
+    return ragged
 
 
 def _parse_error(text: str) -> str | None:
