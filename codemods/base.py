@@ -26,6 +26,7 @@ from libcst._metadata_dependent import LazyValue
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, QualifiedNameSource, ScopeProvider
 
 from codemods.analysis.names import FastNames
+from codemods.analysis.statement_lines import StatementLines, statement_lines
 from codemods.imports import insert_import
 from codemods.models import Finding, Kind
 
@@ -241,6 +242,10 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
         self._statement_starts: list[int] = []
         self._imports: list[tuple[str, str, str | None]] = []
         self._fast_names: FastNames | None = None
+        self._statements: StatementLines | None = None  # lines of statements, from `ast` (statement_lines)
+        self._untriggered: set[int] = set()  # ids of statements the visit skips (visit_words)
+        self._simple: list[cst.BaseStatement] = []  # the statements around the node being visited
+        self._source_lines: list[str] | None = None
         # Without matcher decorators the matcher machinery only costs time on every node.
         self._plain = not (self._matchers or self._extra_visit_funcs or self._extra_leave_funcs)
 
@@ -260,7 +265,16 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
             finally:
                 self.context = replace(self.context, wrapper=old)
 
+    def visit_words(self) -> re.Pattern[str] | None:
+        """Words at least one of which is on a statement's lines wherever this codemod
+        can act; statements without any are not visited below themselves (their own
+        visit_/leave_ still run). None (the default) visits everything."""
+        return None
+
     def transform_module(self, tree: cst.Module) -> cst.Module:
+        words = self.visit_words()
+        if words is not None:
+            self._untriggered = self._statement_lines(tree, words).skip
         tree = super().transform_module(tree)  # also runs libcst's RemoveImportsVisitor if scheduled
         for module, name, asname in self._imports:
             tree = insert_import(tree, module, name, asname)
@@ -273,16 +287,61 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
 
     # -- opt-out comments ------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._simple.append(node)
         if self.file.skip_lines and isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement_starts.append(self.line_of(node))
-        return cst.CSTTransformer.on_visit(self, node) if self._plain else super().on_visit(node)
+        visit = cst.CSTTransformer.on_visit(self, node) if self._plain else super().on_visit(node)
+        return visit and id(node) not in self._untriggered
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
         if self.file.skip_lines and isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             self._statement_starts.pop()
         if self._plain:
-            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
-        return super().on_leave(original_node, updated_node)
+            result = cst.CSTTransformer.on_leave(self, original_node, updated_node)
+        else:
+            result = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and self._simple:
+            self._simple.pop()
+        return result
+
+    def _statement_lines(self, module: cst.Module, words: re.Pattern[str] | None = None) -> StatementLines:
+        if self._statements is None:
+            source = self.context.scratch.get(SOURCE_KEY)
+            tree = self.fast_names.tree
+            usable = tree is not None and isinstance(source, str)
+            self._statements = statement_lines(module, tree, source, words) if usable else StatementLines()  # type: ignore[arg-type]
+        return self._statements
+
+    def _locate(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """Where ``node`` starts (line, column), from its statement's line and its text
+        in the statement; None when that is not certain (ask PositionProvider)."""
+        wrapper = self.context.wrapper
+        source = self.context.scratch.get(SOURCE_KEY)
+        if not self._simple or wrapper is None or not isinstance(source, str):
+            return None
+        statement = self._simple[-1]
+        first = self._statement_lines(wrapper.module).first_line.get(id(statement))
+        if first is None or not _contains(statement, node):
+            return None
+        code = wrapper.module.code_for_node(statement)
+        snippet = wrapper.module.code_for_node(node)
+        offset = code.find(snippet)
+        if not snippet or snippet[0] in "( \t\n\\" or offset == -1 or code.find(snippet, offset + 1) != -1:
+            return None  # parentheses and whitespace the node owns, or text not unique in its statement
+        # The statement's code starts with its leading comment and blank lines, one line each.
+        line = first - len(statement.leading_lines) + code.count("\n", 0, offset)
+        # Indentation comes from the enclosing blocks, which the statement's code lacks:
+        # take the column from the source line itself, where the node's first line must be unique.
+        if self._source_lines is None:
+            self._source_lines = source.splitlines()
+        lines = self._source_lines
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        head = snippet.split("\n", 1)[0]
+        column = text.find(head)
+        if column == -1 or text.find(head, column + 1) != -1:
+            return None
+        return line, column
 
     def opted_out(self, node: cst.CSTNode) -> bool:
         """True when `# codemods: skip` sits on the node's lines or its statement's first line."""
@@ -315,10 +374,7 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """Qualified names of ``node``: from the cheap binding table when that is
         conclusive, else from libcst's QualifiedNameProvider."""
-        if self._fast_names is None:
-            source = self.context.scratch.get(SOURCE_KEY)
-            self._fast_names = FastNames(source if isinstance(source, str) else self.module.code)
-        fast = self._fast_names.qualified(node, self._start)
+        fast = self.fast_names.qualified(node, self._start)
         if fast is not None:
             return fast
         names = self.metadata_value(QualifiedNameProvider, node, ())
@@ -328,8 +384,22 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
             return set()
         return {q.name for q in names}
 
+    @property
+    def fast_names(self) -> FastNames:
+        """The cheap `ast` binding table of the module being transformed (built once)."""
+        if self._fast_names is None:
+            source = self.context.scratch.get(SOURCE_KEY)
+            module = self.context.wrapper.module if self.context.wrapper is not None else None
+            self._fast_names = FastNames(source if isinstance(source, str) else module.code if module else "")
+        return self._fast_names
+
     def _start(self, node: cst.CSTNode) -> tuple[int, int] | None:
         """Where ``node`` starts (line, column); positions cost one pass, scope analysis several."""
+        wrapper = self.context.wrapper
+        if wrapper is not None and PositionProvider not in wrapper._metadata:
+            located = self._locate(node)
+            if located is not None:
+                return located
         position = self.metadata_value(PositionProvider, node)
         return None if position is None else (position.start.line, position.start.column)
 
@@ -380,6 +450,9 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
                 first = source.find(snippet)
                 if first != -1 and source.find(snippet, first + 1) == -1:
                     return source.count("\n", 0, first) + 1
+            located = self._locate(node)
+            if located is not None:
+                return located[0]
         return self.metadata_value(PositionProvider, node).start.line
 
     def report(self, node: cst.CSTNode | None, message: str, kind: Kind = Kind.SKIPPED) -> None:
@@ -394,6 +467,17 @@ class PythonCodemod(_CodemodMeta, VisitorBasedCodemodCommand):
             return updated
         self.changes += 1
         return new
+
+
+def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is ``root`` or one of its descendants (identity, not equality)."""
+    pending = [root]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(current.children)
+    return False
 
 
 class TextCodemod(_CodemodMeta):

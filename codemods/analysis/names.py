@@ -59,8 +59,10 @@ class FastNames:
         self.local: dict[str, dict[Span, tuple[str, bool]]] = defaultdict(dict)
         self.declared: set[str] = set()  # names in `global`/`nonlocal` statements
         self.deleted: set[str] = set()  # names in `del` or bound by `except ... as`: libcst decides
+        self.imported_anywhere: dict[str, set[str]] = {}  # name -> what imports bind to it, in any scope
         self._lines = text.splitlines(keepends=True)
         tree = try_parse(text)
+        self.tree = tree  # for other cheap analyses of the same text
         if tree is None:
             self.usable = False
             return
@@ -117,6 +119,7 @@ class FastNames:
         """
         if not self.usable:
             return None
+        outermost = node  # starts where its root name starts, and its text is more often unique
         chain: list[str] = []
         while isinstance(node, cst.Attribute):
             chain.append(node.attr.value)
@@ -131,7 +134,7 @@ class FastNames:
             return {".".join([self.imports[root], *reversed(chain)])}
         if position is None or root in self.declared or root in self.deleted:
             return None
-        where = position(node)
+        where = position(outermost)
         if where is None:
             return None
         scopes = [(span, facts) for span, facts in self.local[root].items() if span[0] <= where < span[1]]
@@ -241,7 +244,10 @@ class FastNames:
                 self.deleted.add(node.id)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
-                    self._bind(alias.asname or alias.name.split(".", 1)[0], scopes, imported=True)
+                    bound = alias.asname or alias.name.split(".", 1)[0]
+                    self._bind(bound, scopes, imported=True)
+                    source = alias.name if isinstance(node, ast.Import) else f"{'.' * node.level}{node.module or ''}.{alias.name}"
+                    self.imported_anywhere.setdefault(bound, set()).add(source)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 self.deleted.add(node.name)  # bound, then deleted when the handler ends
             elif isinstance(node, (ast.Global, ast.Nonlocal)):

@@ -251,6 +251,20 @@ class Timestamp(PythonCodemod):
     def wants(cls, path: str, text: str, options: Any) -> bool:
         return cls.handles(path) and _PREFILTER.search(text) is not None
 
+    def visit_words(self) -> re.Pattern[str] | None:
+        """`time`, `datetime`, what they are imported as anywhere, and the helper's name:
+        a statement with none of these on its lines holds no site."""
+        fast = self.fast_names
+        if not fast.usable:
+            return None
+        words = {"time", "time_ns", "timestamp", "datetime", "utcnow", "timezone"}
+        if self.options.name:
+            words.add(self.options.name)
+        for bound, sources in fast.imported_anywhere.items():
+            if any(source.split(".")[0] in ("time", "datetime") for source in sources):
+                words.add(bound)
+        return re.compile(r"\b(?:" + "|".join(re.escape(word) for word in sorted(words)) + r")\b")
+
     def visit_Module(self, node: cst.Module) -> None:
         helper = self.options
         # Outside the found helper's project folder the helper is not importable: stay quiet.
