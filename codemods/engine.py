@@ -8,6 +8,7 @@ unchanged), re-parses what changed, and never lets an exception escape.
 from __future__ import annotations
 
 import io
+import os
 import re
 import sys
 import time
@@ -173,6 +174,13 @@ def _run_python(
         else:
             findings.extend(replace(f, line=lines.original(f.line)) for f in codemod.findings)
         new_text = new_tree.code
+        if new_text != text:
+            # libcst does not round-trip every file tail (blank lines before an indented
+            # last comment, the newline after a comment ending in a backslash): compare
+            # with its re-render of the input, and give the input's own tail back.
+            rendered = wrapper.module.code
+            if rendered != text:
+                new_text = text if new_text == rendered else _restore_tail(text, rendered, new_text)
         if new_text == text:
             clock.lap("transform")
             continue
@@ -226,6 +234,19 @@ def _run_text(
         changes[cls.NAME] = changes.get(cls.NAME, 0) + max(codemod.changes, 1)
         sites.extend((cls.NAME, a, b) for a, b in merge_closest(changed_ranges(text, new_text), codemod.changes))
     return new_text
+
+
+def _restore_tail(text: str, rendered: str, new_text: str) -> str:
+    """``new_text`` with the part of ``text`` that libcst's re-render (``rendered``) lost.
+
+    Only when the loss is a tail the codemod left as libcst rendered it; otherwise
+    ``new_text`` as it is.
+    """
+    common = len(os.path.commonprefix([text, rendered]))
+    lost, kept = rendered[common:], text[common:]
+    if not new_text.endswith(lost) or len(new_text) - len(lost) < common - len(kept):
+        return new_text
+    return new_text[: len(new_text) - len(lost)] + kept
 
 
 def _parses(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -9,6 +10,7 @@ from typing import Any, Sequence
 import libcst as cst
 from libcst.metadata import ScopeProvider
 
+from codemods.analysis.syntax import try_parse
 from codemods.analysis.retry_loops import Matcher, Refusal, RetryLoop, declared_global, names_bound, names_in
 from codemods.base import Plan, Project, PythonCodemod
 from codemods.helper_modules import Helper, HelperSpec, helper_for, plan_helpers
@@ -191,8 +193,11 @@ class Retry(PythonCodemod):
         if unbound:
             return f"`{unbound[0]}` is set by the tried block and read after the loop, with no value before it"
         shared = sorted(bound & outer)
-        if set(shared) & declared_global(function):
-            return f"`{shared[0]}` is declared `global`/`nonlocal` in the function"
+        # Assigned in the attempt, which becomes a nested function without the declaration:
+        # the name would turn local to it (UnboundLocalError on every attempt).
+        declared = sorted(bound & declared_global(function))
+        if declared:
+            return f"`{declared[0]}` is declared `global`/`nonlocal` in the function"
         if any(isinstance(t, cst.AnnAssign) and names_in(t.target) & set(shared) for s in attempt_body for t in _small(s)):
             return "an annotated assignment to a variable the function shares with the attempt"
         base = self.helper.name
@@ -294,10 +299,13 @@ class Retry(PythonCodemod):
         if not self.changes or self.helper is None:
             return updated
         module = import_spelling(original, self.helper.module, self.file.module, self.file.path) or ""
+        # The tried block moves into `_attempt` rather than going away: an import it
+        # still reads is not orphaned, whatever the replaced loop held.
+        still_read = _names_read(updated.code)
         orphans = [
             (node, bound)
             for node, bound in orphaned_imports(self._replaced, self.lazy_metadata(ScopeProvider), exported_names(original))
-            if bound not in self._kept_names
+            if bound not in self._kept_names and still_read is not None and bound not in still_read
         ]
         needs = sorted(self._needs, key=lambda n: (n[:1].isupper(), n))  # the function first
         updated, _ = swap_imports(original, updated, orphans, module, needs[0], None)
@@ -382,3 +390,11 @@ def _small(statement: cst.BaseStatement) -> list[cst.BaseSmallStatement]:
 
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node).strip()
+
+
+def _names_read(code: str) -> set[str] | None:
+    """Every name the module reads (`ast` Load context); None when it does not parse."""
+    tree = try_parse(code)
+    if tree is None:
+        return None
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
