@@ -900,6 +900,9 @@ def test_interrupt_leaves_nothing_behind(bot_origin: Path, tmp_path: Path, signu
         [str(CODEMODS), "apply", "--branch", "x", "--only", "pin-requirements", "--verify", VERIFY_SLEEP[phase]],
         cwd=repo, env=clean_env({"TMPDIR": str(scratch), "PIDFILE": str(pidfile)}),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # As a terminal's Ctrl-C finds it: a test run started in the background inherits
+        # SIGINT ignored, and Python (rightly) leaves an ignored SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     sleeper = None
     try:
