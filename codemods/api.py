@@ -60,19 +60,12 @@ def run_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> Run:
     """Transform every file under ``paths``; returns all results, writes nothing."""
-    started = lap = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def phase(name: str) -> None:
-        nonlocal lap
-        now = time.perf_counter()
-        timings[name] = timings.get(name, 0.0) + now - lap
-        lap = now
-
+    started = time.perf_counter()
+    clock = engine.Stopwatch()  # the run's own phases, wall clock
     classes = registry.select(options.only, options.skip)
     handles = lambda name: any(cls.handles(name) for cls in classes)  # noqa: E731
     files = discover(paths, handles, options.exclude, exclude_root=options.project_root)
-    phase("discovery")
+    clock.lap("discovery")
     project = Project(
         root=options.root,
         project_root=options.project_root,
@@ -90,24 +83,24 @@ def run_paths(
         if any(cls.accepts(rel, planned[cls.NAME]) for cls in classes)
         and (options.shard is None or in_shard(rel, *options.shard))
     ]
-    phase("plan")
+    clock.lap("plan")
     configuration = (names, planned, options.include_generated, str(options.root))
     store = _open_store(options, classes, configuration) if options.cache else None
     results: list[FileResult] = []
     if store is not None:
         jobs, results = _reuse(jobs, store)
-        phase("cache")
+        clock.lap("cache")
     fresh = list(_execute(jobs, options.jobs, progress))
-    phase("files")
+    clock.lap("files")
     if store is not None:
         for (_, job, _), result in zip(jobs, fresh):
             store.put(result, job.module)
         store.prune(options.root)
         store.save()
-        phase("cache")
-    run = Run(options=options, results=results + fresh, timings=timings)
+        clock.lap("cache")
+    run = Run(options=options, results=results + fresh, timings=clock.spent)
     _finish(run, classes, plans, project)
-    phase("finish")
+    clock.lap("finish")
     run.elapsed = time.perf_counter() - started
     return run
 

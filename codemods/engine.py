@@ -21,7 +21,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import MetadataWrapper
 
-from codemods.analysis.syntax import parse_quietly
+from codemods.analysis.syntax import parse_quietly, try_parse
 from codemods.base import SOURCE_KEY, FileInfo, PythonCodemod, SkipFile, TextCodemod, _CodemodMeta
 from codemods.files import DecodeError, decode
 from codemods.line_map import LineMap, changed_ranges, merge_closest
@@ -225,7 +225,7 @@ def _run_text(
         errors.append(f"codemod {cls.NAME} failed: {_describe(exc)}")
         return text
     findings.extend(codemod.findings)
-    if new_text != text and job.path.endswith((".py", ".pyi")) and not _parses(new_text) and _parses(text):
+    if new_text != text and job.path.endswith((".py", ".pyi")) and try_parse(new_text) is None and try_parse(text) is not None:
         # The same guarantee as for libcst codemods: a Python file that parsed still parses.
         findings.append(Finding(cls.NAME, job.path, 0, "output did not parse; change dropped", Kind.BUG))
         errors.append(f"codemod {cls.NAME} produced code that does not parse; change dropped")
@@ -247,14 +247,6 @@ def _restore_tail(text: str, rendered: str, new_text: str) -> str:
     if not new_text.endswith(lost) or len(new_text) - len(lost) < common - len(kept):
         return new_text
     return new_text[: len(new_text) - len(lost)] + kept
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse_quietly(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 def _syntax_error(text: str, exc: cst.ParserSyntaxError) -> str:
